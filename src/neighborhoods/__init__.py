@@ -1,0 +1,1 @@
+"""Multilabel image annotation with metadata neighborhoods (Johnson et al., ICCV 2015)."""

@@ -1,0 +1,74 @@
+"""The six multilabel annotation metrics of the paper's tables, as percentages (0-100).
+
+Definitions, for n test images, L labels, ground truth Y (n, L) and scores S (n, L):
+
+- mAP_L: for each label, the average precision of ranking the images by that label's score
+  (scikit-learn's ``average_precision_score``: the step-wise sum over thresholds, tied scores
+  forming one threshold), averaged over labels.
+- mAP_I: for each image, the average precision of ranking the labels by score, averaged over
+  images; images with no positive label are skipped (their AP is undefined).
+- Top-n assignment: each image is assigned its n highest-scoring labels, equal scores going to
+  the lower label index (stable sort), so the result never depends on sort internals.
+- Prec_L / Rec_L: per label, precision = correct assignments / assignments (0 for a label never
+  assigned) and recall = correct assignments / positive images; averaged over labels (macro).
+- Prec_I / Rec_I: precision and recall over all (image, label) assignments pooled (micro).
+
+Labels with no positive image among the evaluated images have undefined AP and recall, so they
+are left out of mAP_L, Prec_L and Rec_L; ``n_labels_evaluated`` says how many labels counted.
+They still take part in the per-image metrics, where assigning them is simply wrong.
+"""
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_score, recall_score
+
+
+def top_n_assignment(scores: np.ndarray, top_n: int) -> np.ndarray:
+    """Boolean (n, L) matrix marking each image's top_n labels (ties to the lower label index)."""
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :top_n]
+    assigned = np.zeros(scores.shape, dtype=bool)
+    np.put_along_axis(assigned, top, True, axis=1)
+    return assigned
+
+
+def evaluate(y_true: np.ndarray, scores: np.ndarray, top_n: int = 3) -> dict:
+    """mAP_L, mAP_I, Rec_L, Prec_L, Rec_I, Prec_I in percent, plus n_labels_evaluated."""
+    y_true = np.asarray(y_true)
+    scores = np.asarray(scores, dtype=np.float64)
+    if y_true.ndim != 2 or y_true.shape != scores.shape:
+        raise ValueError(
+            f"y_true and scores must be (images, labels) arrays of one shape; "
+            f"got y_true {y_true.shape} and scores {scores.shape}"
+        )
+    if y_true.dtype != bool:
+        if not np.isin(y_true, (0, 1)).all():
+            raise ValueError("y_true must be boolean (or 0/1)")
+        y_true = y_true.astype(bool)
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or infinite values")
+    n_labels = y_true.shape[1]
+    if not 1 <= top_n <= n_labels:
+        raise ValueError(f"top_n must be between 1 and the number of labels ({n_labels}): {top_n}")
+
+    labels = np.flatnonzero(y_true.any(axis=0))
+    images = np.flatnonzero(y_true.any(axis=1))
+    if len(labels) == 0:
+        raise ValueError("y_true has no positive entry; nothing can be evaluated")
+    assigned = top_n_assignment(scores, top_n)
+
+    def per_label(metric):
+        return metric(y_true, assigned, labels=labels, average="macro", zero_division=0)
+
+    def pooled(metric):
+        return metric(y_true, assigned, average="micro", zero_division=0)
+
+    result = {
+        "mAP_L": average_precision_score(y_true[:, labels], scores[:, labels], average="macro"),
+        "mAP_I": average_precision_score(y_true[images], scores[images], average="samples"),
+        "Rec_L": per_label(recall_score),
+        "Prec_L": per_label(precision_score),
+        "Rec_I": pooled(recall_score),
+        "Prec_I": pooled(precision_score),
+    }
+    result = {name: 100.0 * float(value) for name, value in result.items()}
+    result["n_labels_evaluated"] = int(len(labels))
+    return result

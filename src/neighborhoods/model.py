@@ -1,0 +1,61 @@
+"""The paper's neighborhood model and its visual-only baseline, as torch modules.
+
+Both return one logit per label; the training recipe (loss, L2 on the weight matrices,
+RMSProp) is shared, which is why each exposes `weight_matrices()`.
+"""
+
+import torch
+from torch import nn
+
+
+def _he_init(layer: nn.Linear) -> nn.Linear:
+    """He et al. initialisation (the paper's choice), zero bias."""
+    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+class NeighborhoodModel(nn.Module):
+    """s(x, z) = W_y [ReLU(W_x phi(x) + b_x) ; max_i ReLU(W_z phi(z_i) + b_z)] + b_y.
+
+    With `tag_dim > 0` the image's binary tag vector is appended to the hidden state
+    (the paper's "tag neighbors + tag vector" row).
+    """
+
+    def __init__(self, feature_dim: int, n_labels: int, hidden: int = 500, dropout: float = 0.5, tag_dim: int = 0):
+        super().__init__()
+        self.image = _he_init(nn.Linear(feature_dim, hidden))
+        self.neighbor = _he_init(nn.Linear(feature_dim, hidden))
+        self.output = _he_init(nn.Linear(2 * hidden + tag_dim, n_labels))
+        self.dropout = nn.Dropout(dropout)
+        self.tag_dim = tag_dim
+
+    def hidden_states(self, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """v_x (B, h) and v_z (B, h) for features x (B, d) and neighborhoods z (B, m, d)."""
+        v_x = torch.relu(self.image(x))
+        v_z = torch.relu(self.neighbor(z)).amax(dim=1)
+        return v_x, v_z
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor, tags: torch.Tensor | None = None) -> torch.Tensor:
+        v_x, v_z = self.hidden_states(x, z)
+        parts = [self.dropout(v_x), self.dropout(v_z)]
+        if self.tag_dim:
+            parts.append(tags)
+        return self.output(torch.cat(parts, dim=1))
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        return [self.image.weight, self.neighbor.weight, self.output.weight]
+
+
+class VisualLogistic(nn.Module):
+    """CNN + logistic: one-vs-all logistic regression on the image's features."""
+
+    def __init__(self, feature_dim: int, n_labels: int):
+        super().__init__()
+        self.output = _he_init(nn.Linear(feature_dim, n_labels))
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None, tags: torch.Tensor | None = None) -> torch.Tensor:
+        return self.output(x)
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        return [self.output.weight]

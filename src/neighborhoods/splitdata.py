@@ -1,0 +1,87 @@
+"""Gather what training and prediction need for one split into arrays, once per job.
+
+Features stay one (N, d) tensor shared by all subsets; labels and neighbors refer to rows
+of it, so gathering a minibatch's neighborhoods is one indexing operation.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import tables
+
+
+@dataclass
+class Subset:
+    image_ids: np.ndarray  # (n,) int64
+    rows: torch.Tensor  # (n,) rows of SplitData.features
+    labels: torch.Tensor  # (n, L) float32 0/1
+    neighbor_rows: torch.Tensor | None  # (n, Mmax) rows of SplitData.features, nearest first
+
+
+@dataclass
+class SplitData:
+    features: torch.Tensor  # (N, d) float32
+    concepts: list[str]
+    subsets: dict[str, Subset]
+
+
+def read_concepts(path: str | Path) -> list[str]:
+    return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def label_matrix(label_lists: list[list[str]], concepts: list[str]) -> np.ndarray:
+    """Multi-hot (n, L) matrix; a label outside the concept list is an error, not a silent zero."""
+    index = {name: i for i, name in enumerate(concepts)}
+    matrix = np.zeros((len(label_lists), len(concepts)), dtype=np.float32)
+    for row, labels in enumerate(label_lists):
+        for label in labels:
+            if label not in index:
+                raise ValueError(f"image row {row}: label {label!r} is not in the concept list")
+            matrix[row, index[label]] = 1.0
+    return matrix
+
+
+def load(
+    images_path: str | Path,
+    concepts_path: str | Path,
+    split_path: str | Path,
+    features_path: str | Path,
+    neighbors_path: str | Path | None = None,
+) -> SplitData:
+    concepts = read_concepts(concepts_path)
+    images = tables.read(images_path, tables.IMAGES)
+    feature_ids, features = tables.read_features(features_path)
+    row_of = {int(image_id): row for row, image_id in enumerate(feature_ids)}
+
+    label_ids = images.column("image_id").to_numpy()
+    labels_by_id = dict(zip(label_ids.tolist(), label_matrix(images.column("labels").to_pylist(), concepts)))
+
+    split = tables.read(split_path, tables.SPLIT)
+    neighbors = None
+    if neighbors_path is not None:
+        table = tables.read(neighbors_path, tables.NEIGHBORS)
+        neighbors = dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist()))
+
+    subsets = {}
+    split_ids = split.column("image_id").to_numpy()
+    split_subsets = np.asarray(split.column("subset").to_pylist())
+    for name in tables.SUBSETS:
+        ids = split_ids[split_subsets == name]
+        missing = [int(i) for i in ids if int(i) not in row_of]
+        if missing:
+            raise ValueError(
+                f"{features_path}: no features for {len(missing)} image(s) of {split_path}, e.g. {missing[:5]}"
+            )
+        neighbor_rows = None
+        if neighbors is not None:
+            neighbor_rows = torch.tensor([[row_of[n] for n in neighbors[int(i)]] for i in ids], dtype=torch.long)
+        subsets[name] = Subset(
+            image_ids=ids,
+            rows=torch.tensor([row_of[int(i)] for i in ids], dtype=torch.long),
+            labels=torch.from_numpy(np.stack([labels_by_id[int(i)] for i in ids])),
+            neighbor_rows=neighbor_rows,
+        )
+    return SplitData(torch.from_numpy(np.ascontiguousarray(features)), concepts, subsets)

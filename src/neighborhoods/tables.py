@@ -1,0 +1,97 @@
+"""The Parquet tables passed between pipeline stages: one schema each, written with pyarrow.
+
+Keeping every schema here means a stage cannot silently change a column type that a later
+stage relies on; readers validate columns so a wrong file fails with its path in the message.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+IMAGES = pa.schema(
+    [
+        ("image_id", pa.int64()),
+        ("path", pa.string()),
+        ("labels", pa.list_(pa.string())),
+        ("tags", pa.list_(pa.string())),
+        ("sets", pa.list_(pa.string())),
+        ("groups", pa.list_(pa.string())),
+        ("owner", pa.string()),
+    ]
+)
+
+SPLIT = pa.schema([("image_id", pa.int64()), ("subset", pa.string())])
+
+NEIGHBORS = pa.schema(
+    [
+        ("image_id", pa.int64()),
+        ("subset", pa.string()),
+        ("neighbors", pa.list_(pa.int64())),
+        ("similarity", pa.list_(pa.float32())),
+    ]
+)
+
+SCORES = pa.schema([("image_id", pa.int64()), ("scores", pa.list_(pa.float32()))])
+
+SUBSETS = ("train", "val", "test")
+
+
+def write(table: pa.Table, path: str | Path, schema: pa.Schema | None = None) -> None:
+    """Write atomically (temp file + rename) so an interrupted job never leaves a half file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if schema is not None:
+        table = table.select(schema.names).cast(schema)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def read(path: str | Path, schema: pa.Schema | None = None) -> pa.Table:
+    """Read a table; with a schema, fail naming the file when a column is missing."""
+    table = pq.read_table(path)
+    if schema is not None:
+        missing = [name for name in schema.names if name not in table.column_names]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}; expected {schema.names}")
+        table = table.select(schema.names).cast(schema)
+    return table
+
+
+def features_table(image_ids: np.ndarray, features: np.ndarray) -> pa.Table:
+    """Features as a fixed-size list of float32, one row per image."""
+    features = np.ascontiguousarray(features, dtype=np.float32)
+    values = pa.array(features.reshape(-1), type=pa.float32())
+    column = pa.FixedSizeListArray.from_arrays(values, features.shape[1])
+    return pa.table({"image_id": pa.array(image_ids, pa.int64()), "feature": column})
+
+
+def read_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Return (image_ids, features as an (n, d) float32 array) without a per-row copy."""
+    table = pq.read_table(path)
+    column = table.column("feature").combine_chunks()
+    width = column.type.list_size
+    features = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
+    return table.column("image_id").to_numpy(), features.astype(np.float32, copy=False)
+
+
+def scores_table(image_ids: np.ndarray, scores: np.ndarray) -> pa.Table:
+    """One row per image: its float32 score for every concept."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    values = pa.array(scores.reshape(-1), type=pa.float32())
+    offsets = pa.array(np.arange(0, scores.size + 1, scores.shape[1], dtype=np.int32))
+    column = pa.ListArray.from_arrays(offsets, values)
+    return pa.table({"image_id": pa.array(image_ids, pa.int64()), "scores": column})
+
+
+def read_scores(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Return (image_ids, scores as an (n, L) float32 array)."""
+    table = read(path, SCORES)
+    column = table.column("scores").combine_chunks()
+    n = len(table)
+    scores = column.flatten().to_numpy(zero_copy_only=False)
+    if n and scores.size % n:
+        raise ValueError(f"{path}: rows have different numbers of scores")
+    return table.column("image_id").to_numpy(), scores.reshape(n, -1)

@@ -1,0 +1,129 @@
+"""Training and prediction with the paper's recipe, shared by the model and its baselines.
+
+Loss: per-label logistic losses summed over labels, averaged over the minibatch, plus
+(l2 / 2) * sum of squared weight matrices. RMSProp at a fixed learning rate; after every
+epoch the model is scored on the validation subset and the best snapshot (by mAP_L) is kept.
+Neighborhoods are sampled for the whole minibatch in one indexing step.
+"""
+
+import copy
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from . import metrics
+from .experiments import Experiment, parse
+from .model import NeighborhoodModel, VisualLogistic
+from .splitdata import SplitData, Subset
+
+log = logging.getLogger(__name__)
+
+
+def build_model(experiment: Experiment, data: SplitData, *, hidden: int, dropout: float) -> nn.Module:
+    feature_dim, n_labels = data.features.shape[1], len(data.concepts)
+    if experiment.model == "visual":
+        return VisualLogistic(feature_dim, n_labels)
+    return NeighborhoodModel(feature_dim, n_labels, hidden=hidden, dropout=dropout)
+
+
+def sample_neighborhoods(neighbor_rows: torch.Tensor, m: int, M: int, generator: torch.Generator) -> torch.Tensor:
+    """One random m-subset of the M nearest neighbors per image: (B, Mmax) -> (B, m) rows."""
+    if neighbor_rows.shape[1] < M:
+        raise ValueError(f"M={M} but only {neighbor_rows.shape[1]} neighbors are stored per image")
+    choice = torch.rand(neighbor_rows.shape[0], M, generator=generator).argsort(dim=1)[:, :m]
+    return neighbor_rows[:, :M].gather(1, choice)
+
+
+def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator):
+    x = data.features[subset.rows[batch]]
+    if experiment.model == "visual":
+        return model(x)
+    rows = sample_neighborhoods(subset.neighbor_rows[batch], experiment.m, experiment.M, generator)
+    return model(x, data.features[rows])
+
+
+@torch.inference_mode()
+def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *, samples: int, seed: int, batch_size: int = 1024) -> np.ndarray:
+    """Scores (n, L): logits averaged over `samples` sampled neighborhoods (1 for visual only)."""
+    model.eval()
+    subset = data.subsets[subset_name]
+    generator = torch.Generator().manual_seed(seed)
+    samples = 1 if experiment.model == "visual" else samples
+    out = []
+    for batch in torch.arange(len(subset.rows)).split(batch_size):
+        out.append(sum(_forward(model, data, subset, batch, experiment, generator) for _ in range(samples)) / samples)
+    return torch.cat(out).numpy()
+
+
+def fit(
+    experiment: Experiment,
+    data: SplitData,
+    *,
+    hidden: int,
+    dropout: float,
+    l2: float,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    test_samples: int,
+    seed: int,
+) -> tuple[nn.Module, pd.DataFrame]:
+    """Train from a seeded start; return the best-on-validation model and the per-epoch history."""
+    torch.manual_seed(seed)  # initialisation and dropout
+    model = build_model(experiment, data, hidden=hidden, dropout=dropout)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+    generator = torch.Generator().manual_seed(seed)
+    train, val = data.subsets["train"], data.subsets["val"]
+
+    best_score, best_state, history = -np.inf, None, []
+    for epoch in range(1, epochs + 1):
+        start, total_loss = time.perf_counter(), 0.0
+        model.train()
+        order = torch.randperm(len(train.rows), generator=generator)
+        for batch in tqdm(order.split(batch_size), desc=f"epoch {epoch}/{epochs}", leave=False, mininterval=5):
+            logits = _forward(model, data, train, batch, experiment, generator)
+            data_loss = loss_fn(logits, train.labels[batch]) / len(batch)
+            penalty = 0.5 * l2 * sum(w.pow(2).sum() for w in model.weight_matrices())
+            optimizer.zero_grad()
+            (data_loss + penalty).backward()
+            optimizer.step()
+            total_loss += data_loss.item() * len(batch)
+        val_scores = predict(model, data, "val", experiment, samples=test_samples, seed=seed)
+        val_metrics = metrics.evaluate(val.labels.numpy().astype(bool), val_scores)
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": total_loss / len(train.rows),
+                "val_mAP_L": val_metrics["mAP_L"],
+                "val_mAP_I": val_metrics["mAP_I"],
+                "seconds": time.perf_counter() - start,
+            }
+        )
+        log.info("epoch %d: %s", epoch, history[-1])
+        if val_metrics["mAP_L"] > best_score:
+            best_score, best_state = val_metrics["mAP_L"], copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    history = pd.DataFrame(history)
+    history["best"] = history.index == history["val_mAP_L"].idxmax()
+    return model, history
+
+
+def save(path, model: nn.Module, experiment: Experiment, hyper: dict, concepts: list[str]) -> None:
+    """Everything needed to rebuild the model without the config that trained it."""
+    torch.save({"experiment": experiment.name, "hyper": hyper, "concepts": concepts, "state_dict": model.state_dict()}, path)
+
+
+def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
+    saved = torch.load(path, map_location="cpu")
+    if saved["concepts"] != data.concepts:
+        raise ValueError(f"{path}: trained on other concepts than the dataset's concepts.txt")
+    experiment = parse(saved["experiment"])
+    model = build_model(experiment, data, hidden=saved["hyper"]["hidden"], dropout=saved["hyper"]["dropout"])
+    model.load_state_dict(saved["state_dict"])
+    return model, experiment

@@ -1,0 +1,49 @@
+import numpy as np
+import torch
+
+from neighborhoods.model import NeighborhoodModel, VisualLogistic
+
+
+def relu(a):
+    return np.maximum(a, 0)
+
+
+def test_forward_matches_the_papers_equations():
+    torch.manual_seed(0)
+    model = NeighborhoodModel(feature_dim=7, n_labels=4, hidden=5).eval()
+    x, z = torch.randn(3, 7), torch.randn(3, 2, 7)
+    W = {name: p.detach().numpy() for name, p in model.named_parameters()}
+    v_x = relu(x.numpy() @ W["image.weight"].T + W["image.bias"])
+    v_z = relu(z.numpy() @ W["neighbor.weight"].T + W["neighbor.bias"]).max(axis=1)
+    expected = np.concatenate([v_x, v_z], axis=1) @ W["output.weight"].T + W["output.bias"]
+    np.testing.assert_allclose(model(x, z).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_neighbor_order_does_not_matter_and_tag_vector_is_appended():
+    torch.manual_seed(0)
+    model = NeighborhoodModel(feature_dim=6, n_labels=3, hidden=4, tag_dim=2).eval()
+    x, z, tags = torch.randn(2, 6), torch.randn(2, 3, 6), torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    out = model(x, z, tags)
+    torch.testing.assert_close(out, model(x, z.flip(1), tags))
+    delta = (out - model(x, z, torch.zeros(2, 2))).detach().numpy()
+    np.testing.assert_allclose(delta[0], model.output.weight[:, -2].detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(delta[1], 0, atol=1e-6)
+
+
+def test_dropout_acts_in_training_only():
+    torch.manual_seed(0)
+    model = NeighborhoodModel(feature_dim=8, n_labels=3, hidden=64, dropout=0.5)
+    x, z = torch.randn(4, 8), torch.randn(4, 3, 8)
+    model.train()
+    assert not torch.allclose(model(x, z), model(x, z))
+    model.eval()
+    torch.testing.assert_close(model(x, z), model(x, z))
+
+
+def test_he_initialisation_and_regularised_matrices():
+    torch.manual_seed(0)
+    model = NeighborhoodModel(feature_dim=2000, n_labels=81, hidden=500)
+    assert abs(model.image.weight.std().item() - np.sqrt(2 / 2000)) < 0.002
+    assert torch.all(model.image.bias == 0)
+    assert [w.shape for w in model.weight_matrices()] == [(500, 2000), (500, 2000), (81, 1000)]
+    assert [w.shape for w in VisualLogistic(10, 3).weight_matrices()] == [(3, 10)]

@@ -1,0 +1,262 @@
+"""Metadata neighbors, checked against a brute-force reference over exact fractions."""
+
+from fractions import Fraction
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from neighborhoods import neighbors as nbmod
+from neighborhoods.neighbors import (
+    binary_matrix,
+    jaccard_topk,
+    metadata_neighbors,
+    parse_meta,
+    select_topk,
+    tag_vocabulary,
+)
+from neighborhoods.tables import IMAGES, NEIGHBORS, SPLIT
+
+
+def brute_force(sets, k, rank):
+    """Plain loops over pairs: Jaccard as a Fraction, sorted by (-similarity, tie rank)."""
+    neighbors, similarity = [], []
+    for i, a in enumerate(sets):
+        ranked = []
+        for j, b in enumerate(sets):
+            if j != i:
+                union = len(a | b)
+                sim = Fraction(len(a & b), union) if union else Fraction(0)
+                ranked.append((-sim, rank[j], j))
+        ranked.sort()
+        neighbors.append([j for _, _, j in ranked[:k]])
+        similarity.append([float(-s) for s, _, _ in ranked[:k]])
+    return np.array(neighbors), np.array(similarity, dtype=np.float32)
+
+
+def random_sets(rng, n, vocab=6, most=3):
+    """Few items, so many exact ties; includes empty and duplicate rows."""
+    items = [f"i{v}" for v in range(vocab)]
+    sets = [set(rng.choice(items, size=rng.integers(0, most + 1))) for _ in range(n)]
+    sets[1] = set()
+    sets[2] = set(sets[3])
+    return sets
+
+
+def as_matrix(sets):
+    return binary_matrix([sorted(s) for s in sets])
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [1, 5, 39])
+def test_jaccard_topk_matches_brute_force(seed, k):
+    rng = np.random.default_rng(seed)
+    sets = random_sets(rng, 40)
+    rank = rng.permutation(40)
+    neighbors, similarity = jaccard_topk(as_matrix(sets), k, rank)
+    expected_nb, expected_sim = brute_force(sets, k, rank)
+    assert neighbors.dtype == np.int64 and similarity.dtype == np.float32
+    np.testing.assert_array_equal(neighbors, expected_nb)
+    np.testing.assert_array_equal(similarity, expected_sim)
+    assert not np.any(neighbors == np.arange(40)[:, None])
+
+
+def test_blocks_do_not_change_the_result(monkeypatch):
+    rng = np.random.default_rng(7)
+    sets = random_sets(rng, 30)
+    rank = rng.permutation(30)
+    whole = jaccard_topk(as_matrix(sets), 6, rank)
+    monkeypatch.setattr(nbmod, "BLOCK_ELEMENTS", 70)  # blocks of 2 rows, last one short
+    blocked = jaccard_topk(as_matrix(sets), 6, rank)
+    np.testing.assert_array_equal(whole[0], blocked[0])
+    np.testing.assert_array_equal(whole[1], blocked[1])
+
+
+def test_hand_worked_four_images():
+    # A={a,b} B={a,b,c} C={c} D={}: J(A,B)=2/3, J(B,C)=1/3, every other pair 0.
+    X = binary_matrix([["a", "b"], ["a", "b", "c"], ["c"], []])
+    neighbors, similarity = jaccard_topk(X, 2, np.array([2, 0, 3, 1]))
+    # Zero ties go by tie rank: B (0) < D (1) < A (2) < C (3), not by row order.
+    np.testing.assert_array_equal(neighbors, [[1, 3], [0, 2], [1, 3], [1, 0]])
+    np.testing.assert_array_equal(
+        similarity, np.array([[2 / 3, 0], [2 / 3, 1 / 3], [1 / 3, 0], [0, 0]], dtype=np.float32)
+    )
+
+
+def test_zero_fill_follows_tie_rank():
+    sets = [{"x"}, {"x"}, {"lonely"}, {"y"}, {"z"}, set()]
+    rank = np.array([5, 4, 3, 2, 1, 0])
+    neighbors, similarity = jaccard_topk(as_matrix(sets), 4, rank)
+    np.testing.assert_array_equal(neighbors[2], [5, 4, 3, 1])
+    np.testing.assert_array_equal(similarity[2], [0, 0, 0, 0])
+    np.testing.assert_array_equal(neighbors[0], [1, 5, 4, 3])
+    np.testing.assert_array_equal(similarity[0], [1, 0, 0, 0])
+
+
+def test_row_order_never_breaks_ties():
+    rng = np.random.default_rng(3)
+    sets = random_sets(rng, 25)
+    rank = rng.permutation(25)
+    neighbors, similarity = jaccard_topk(as_matrix(sets), 8, rank)
+    p = rng.permutation(25)
+    shuffled_nb, shuffled_sim = jaccard_topk(as_matrix([sets[i] for i in p]), 8, rank[p])
+    np.testing.assert_array_equal(p[shuffled_nb], neighbors[p])
+    np.testing.assert_array_equal(shuffled_sim, similarity[p])
+
+
+def test_select_topk_block():
+    sim = np.array([[0.5, 0.2, 0.5, 0.9, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    cols, vals = select_topk(sim, np.array([3, 0]), 3)
+    np.testing.assert_array_equal(cols, [[0, 2, 4], [1, 2, 3]])
+    np.testing.assert_array_equal(vals, [[0.5, 0.5, 0.5], [0, 0, 0]])
+    assert sim[0, 3] == 0.9  # the caller's block is left alone
+
+
+def test_jaccard_topk_errors():
+    X = binary_matrix([["a"], ["b"], ["a", "b"]])
+    with pytest.raises(ValueError, match="need 1 <= k < n rows"):
+        jaccard_topk(X, 3, np.arange(3))
+    with pytest.raises(ValueError, match="tie_rank has shape"):
+        jaccard_topk(X, 1, np.arange(4))
+    with pytest.raises(ValueError, match="must not repeat"):
+        jaccard_topk(X, 1, np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="0/1"):
+        jaccard_topk(X * 2, 1, np.arange(3))
+
+
+def test_tag_vocabulary_counts_images_and_breaks_ties_by_tag():
+    tags = [["b", "b", "a"], ["b", "c"], ["c", "d"], ["a"], None]
+    # document frequency: a 2, b 2, c 2, d 1 (b repeated in one image counts once)
+    assert tag_vocabulary(tags, 2) == ["a", "b"]
+    assert tag_vocabulary(tags, 10) == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="tau"):
+        tag_vocabulary(tags, 0)
+
+
+def test_binary_matrix():
+    X = binary_matrix([["b", "a", "b"], [], None, ["z", "a"]], vocabulary=["a", "b"])
+    np.testing.assert_array_equal(X.toarray(), [[1, 1], [0, 0], [0, 0], [1, 0]])
+    Y = binary_matrix([["b", "a", "b"], ["c"]])
+    np.testing.assert_array_equal(Y.toarray(), [[1, 1, 0], [0, 0, 1]])  # columns a, b, c
+    with pytest.raises(ValueError, match="duplicate"):
+        binary_matrix([["a"]], vocabulary=["a", "a"])
+
+
+def test_parse_meta():
+    assert parse_meta("tags-tau5000") == ("tags", 5000)
+    assert parse_meta("sets") == ("sets", None)
+    assert parse_meta("groups") == ("groups", None)
+    for bad in ["tags", "tags-tau0", "tags-tau-5", "tags-tau5k", "visual-resnet", "Sets", ""]:
+        with pytest.raises(ValueError, match="tags-tau<N>.*'sets', 'groups'"):
+            parse_meta(bad)
+
+
+# ---- metadata_neighbors on small tables ---------------------------------------------------
+
+
+def make_tables(seed=0, n=90):
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(10**9, size=n, replace=False).astype(np.int64)
+    subsets = np.array(["train", "val", "test"])[rng.integers(0, 3, size=n)]
+    meta = {kind: [sorted(s) for s in random_sets(rng, n, vocab=8)] for kind in ("tags", "sets")}
+    images = pa.table(
+        {
+            "image_id": ids,
+            "path": [f"{i}.jpg" for i in ids],
+            "labels": [["sky"]] * n,
+            "tags": meta["tags"],
+            "sets": meta["sets"],
+            "groups": [[]] * n,
+            "owner": [None] * n,
+        },
+        schema=IMAGES,
+    )
+    split = pa.table({"image_id": ids, "subset": subsets}, schema=SPLIT)
+    return images, split
+
+
+def as_dict(table):
+    rows = table.to_pylist()
+    return {r["image_id"]: (r["subset"], r["neighbors"], r["similarity"]) for r in rows}
+
+
+def test_metadata_neighbors_match_brute_force_within_subsets():
+    images, split = make_tables()
+    out = metadata_neighbors(images, split, "sets", max_rank=6, seed=5)
+    assert out.schema == NEIGHBORS
+    assert out.column("image_id").to_pylist() == split.column("image_id").to_pylist()
+    assert out.column("subset").to_pylist() == split.column("subset").to_pylist()
+
+    ids = split.column("image_id").to_numpy()
+    subsets = np.array(split.column("subset").to_pylist())
+    sets = dict(zip(images.column("image_id").to_pylist(), images.column("sets").to_pylist()))
+    # The documented tie permutation: default_rng(seed) over the image_ids sorted.
+    rank = dict(zip(np.sort(ids).tolist(), np.random.default_rng(5).permutation(len(ids))))
+    got = as_dict(out)
+    for subset in ("train", "val", "test"):
+        members = ids[subsets == subset]
+        expected_nb, expected_sim = brute_force(
+            [set(sets[i]) for i in members], 6, [rank[i] for i in members]
+        )
+        for i, nb, sim in zip(members, expected_nb, expected_sim):
+            assert got[i][1] == members[nb].tolist()
+            np.testing.assert_array_equal(np.float32(got[i][2]), sim)
+            assert got[i][0] == subset
+
+
+def test_subsets_never_mix_and_file_order_does_not_matter():
+    images, split = make_tables(seed=1)
+    out = as_dict(metadata_neighbors(images, split, "tags", max_rank=5, seed=0, tau=6))
+    for subset, neighbors, _ in out.values():
+        assert {out[j][0] for j in neighbors} == {subset}
+    p = np.random.default_rng(9).permutation(images.num_rows)
+    q = np.random.default_rng(10).permutation(split.num_rows)
+    shuffled = metadata_neighbors(images.take(p), split.take(q), "tags", max_rank=5, seed=0, tau=6)
+    assert as_dict(shuffled) == out
+
+
+def test_tag_vocabulary_is_counted_on_train_only():
+    n = 12
+    ids = np.arange(100, 100 + n)
+    subsets = ["train"] * 6 + ["test"] * 6
+    # "common" is on 3 train images, "rare" on 2; "testonly" is on every test image.
+    tags = [["common"]] * 3 + [["rare"]] * 2 + [[]] + [["testonly"]] * 6
+    images = pa.table(
+        {"image_id": ids, "path": [""] * n, "labels": [[]] * n, "tags": tags,
+         "sets": [[]] * n, "groups": [[]] * n, "owner": [None] * n},
+        schema=IMAGES,
+    )
+    split = pa.table({"image_id": ids, "subset": subsets}, schema=SPLIT)
+    out = as_dict(metadata_neighbors(images, split, "tags", max_rank=2, seed=0, tau=2))
+    assert all(out[i][2] == [0.0, 0.0] for i in ids[6:])  # "testonly" is not in the vocabulary
+    assert out[100][2] == [1.0, 1.0]
+
+
+def test_seed_changes_only_tie_order():
+    images, split = make_tables(seed=2)
+    a = metadata_neighbors(images, split, "tags", max_rank=6, seed=0, tau=8).to_pylist()
+    b = metadata_neighbors(images, split, "tags", max_rank=6, seed=1, tau=8).to_pylist()
+    assert [r["similarity"] for r in a] == [r["similarity"] for r in b]
+    for ra, rb in zip(a, b):
+        last = ra["similarity"][-1]
+        sure_a = {j for j, s in zip(ra["neighbors"], ra["similarity"]) if s > last}
+        sure_b = {j for j, s in zip(rb["neighbors"], rb["similarity"]) if s > last}
+        assert sure_a == sure_b
+    assert [r["neighbors"] for r in a] != [r["neighbors"] for r in b]
+
+
+def test_metadata_neighbors_errors():
+    images, split = make_tables()
+    with pytest.raises(ValueError, match="unknown metadata kind"):
+        metadata_neighbors(images, split, "owner", max_rank=3, seed=0)
+    with pytest.raises(ValueError, match="need tau"):
+        metadata_neighbors(images, split, "tags", max_rank=3, seed=0)
+    with pytest.raises(ValueError, match="whole vocabulary"):
+        metadata_neighbors(images, split, "sets", max_rank=3, seed=0, tau=10)
+    with pytest.raises(ValueError, match="need more than max_rank=60"):
+        metadata_neighbors(images, split, "sets", max_rank=60, seed=0)
+    with pytest.raises(ValueError, match="not in the images table"):
+        metadata_neighbors(images.slice(1), split, "sets", max_rank=3, seed=0)
+    bad = pa.table({"image_id": split.column("image_id"), "subset": ["dev"] * split.num_rows})
+    with pytest.raises(ValueError, match="unknown subset"):
+        metadata_neighbors(images, bad, "sets", max_rank=3, seed=0)

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import torch
+
+from neighborhoods import experiments, metrics, train
+from neighborhoods.splitdata import SplitData, Subset
+
+FIT = dict(hidden=32, dropout=0.5, l2=3e-3, lr=3e-3, batch_size=50, epochs=4, test_samples=10)
+
+
+def toy_split(n=900, d=12, noise=3.0, seed=0) -> SplitData:
+    """Three clusters, one label each; an image's own features are very noisy, and its
+    neighbors are other images of the same cluster in the same subset, so pooling them helps."""
+    rng = np.random.default_rng(seed)
+    cluster = rng.integers(0, 3, n)
+    centers = rng.normal(size=(3, d)) * 1.5
+    features = centers[cluster] + noise * rng.normal(size=(n, d))
+    subset_of = np.array(["train", "val", "test"])[np.arange(n) % 3]
+    subsets = {}
+    for name in ("train", "val", "test"):
+        rows = np.flatnonzero(subset_of == name)
+        neighbor_rows = np.stack(
+            [rng.choice(rows[(cluster[rows] == cluster[r]) & (rows != r)], 8, replace=False) for r in rows]
+        )
+        labels = np.eye(3, dtype=np.float32)[cluster[rows]]
+        subsets[name] = Subset(rows, torch.tensor(rows), torch.tensor(labels), torch.tensor(neighbor_rows))
+    return SplitData(torch.tensor(features, dtype=torch.float32), ["a", "b", "c"], subsets)
+
+
+def test_sampled_neighborhoods_are_m_distinct_of_the_M_nearest():
+    rows = torch.arange(1000).reshape(50, 20)
+    generator = torch.Generator().manual_seed(0)
+    seen = set()
+    for _ in range(20):
+        chosen = train.sample_neighborhoods(rows, m=3, M=6, generator=generator)
+        assert chosen.shape == (50, 3)
+        offsets = chosen - rows[:, :1]
+        assert bool(((offsets >= 0) & (offsets < 6)).all())
+        assert all(len(set(r)) == 3 for r in offsets.tolist())
+        seen |= set(offsets.flatten().tolist())
+    assert seen == set(range(6))
+    with pytest.raises(ValueError, match="M=30"):
+        train.sample_neighborhoods(rows, m=3, M=30, generator=generator)
+
+
+def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
+    data = toy_split()
+    experiment = experiments.parse("nbr-toy-m3-M6")
+    model_a, history_a = train.fit(experiment, data, seed=5, **FIT)
+    model_b, history_b = train.fit(experiment, data, seed=5, **FIT)
+    assert len(history_a) == FIT["epochs"] and history_a["best"].sum() == 1
+    np.testing.assert_array_equal(history_a["val_mAP_L"], history_b["val_mAP_L"])
+    scores = train.predict(model_a, data, "val", experiment, samples=10, seed=5)
+    np.testing.assert_array_equal(scores, train.predict(model_b, data, "val", experiment, samples=10, seed=5))
+    # The kept model is the best epoch's: re-scoring it reproduces that epoch's validation mAP.
+    best = history_a.loc[history_a["best"], "val_mAP_L"].item()
+    assert best == history_a["val_mAP_L"].max()
+    rescored = metrics.evaluate(data.subsets["val"].labels.numpy().astype(bool), scores)["mAP_L"]
+    assert rescored == pytest.approx(best, abs=1e-9)
+    _, other = train.fit(experiment, data, seed=6, **FIT)
+    assert not np.array_equal(other["val_mAP_L"], history_a["val_mAP_L"])
+
+
+def test_informative_neighbors_beat_visual_only():
+    data = toy_split()
+    truth = data.subsets["test"].labels.numpy().astype(bool)
+    result = {}
+    for name in ("visual", "nbr-toy-m3-M6"):
+        experiment = experiments.parse(name)
+        model, _ = train.fit(experiment, data, seed=0, **FIT)
+        result[name] = metrics.evaluate(truth, train.predict(model, data, "test", experiment, samples=10, seed=0))["mAP_L"]
+    assert result["nbr-toy-m3-M6"] > result["visual"] + 10, result
+
+
+def test_saved_model_predicts_the_same(tmp_path):
+    data = toy_split(n=300)
+    experiment = experiments.parse("nbr-toy-m2-M4")
+    model, _ = train.fit(experiment, data, seed=0, **{**FIT, "epochs": 1})
+    train.save(tmp_path / "model.pt", model, experiment, FIT, data.concepts)
+    loaded, loaded_experiment = train.load(tmp_path / "model.pt", data)
+    assert loaded_experiment == experiment
+    np.testing.assert_array_equal(
+        train.predict(model, data, "test", experiment, samples=3, seed=1),
+        train.predict(loaded, data, "test", experiment, samples=3, seed=1),
+    )
+    data.concepts = ["x", "y", "z"]
+    with pytest.raises(ValueError, match="other concepts"):
+        train.load(tmp_path / "model.pt", data)

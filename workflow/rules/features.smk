@@ -1,0 +1,20 @@
+rule features:
+    input:
+        images=f"{RESULTS}/data/images.parquet",
+        image_dir=f"{RESULTS}/images",
+    output:
+        f"{RESULTS}/features/{{backbone}}.parquet",
+    log:
+        f"{LOGS}/features/{{backbone}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/features/{{backbone}}.tsv"
+    conda:
+        "../../envs/neighborhoods.yaml"
+    threads: max(1, config["features"]["workers"])
+    params:
+        batch_size=config["features"]["batch_size"],
+        workers=config["features"]["workers"],
+        device=config["features"]["device"],
+        weights=config["features"]["weights"],
+    script:
+        "../scripts/features.py"

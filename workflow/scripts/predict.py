@@ -1,0 +1,21 @@
+from neighborhoods import joblog, seeds, splitdata, tables, train
+
+with joblog.to_file(snakemake.log[0]):
+    data = splitdata.load(
+        snakemake.input.images,
+        snakemake.input.concepts,
+        snakemake.input.split,
+        snakemake.input.features,
+        snakemake.input.get("neighbors"),
+    )
+    model, experiment = train.load(snakemake.input.model, data)
+    scores = train.predict(
+        model,
+        data,
+        "test",
+        experiment,
+        samples=snakemake.params.samples,
+        seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k), 1),
+    )
+    table = tables.scores_table(data.subsets["test"].image_ids, scores)
+    tables.write(table, snakemake.output[0], tables.SCORES)

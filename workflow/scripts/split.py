@@ -1,0 +1,12 @@
+from neighborhoods import joblog, splits, tables
+
+with joblog.to_file(snakemake.log[0]):
+    images = tables.read(snakemake.input.images, tables.IMAGES)
+    split = splits.make_split(
+        images.column("image_id").to_numpy(),
+        index=int(snakemake.wildcards.k),
+        train=snakemake.params.train,
+        val=snakemake.params.val,
+        seed=snakemake.params.seed,
+    )
+    tables.write(split, snakemake.output[0], tables.SPLIT)

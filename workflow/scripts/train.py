@@ -1,0 +1,23 @@
+import torch
+
+from neighborhoods import experiments, joblog, seeds, splitdata, train
+
+with joblog.to_file(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    data = splitdata.load(
+        snakemake.input.images,
+        snakemake.input.concepts,
+        snakemake.input.split,
+        snakemake.input.features,
+        snakemake.input.get("neighbors"),
+    )
+    experiment = experiments.parse(snakemake.wildcards.experiment)
+    hyper = snakemake.params.hyper
+    model, history = train.fit(
+        experiment,
+        data,
+        seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k)),
+        **hyper,
+    )
+    train.save(snakemake.output.model, model, experiment, hyper, data.concepts)
+    history.to_parquet(snakemake.output.history)
