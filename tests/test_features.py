@@ -45,7 +45,9 @@ def image_table(tmp_path_factory):
         1000: skimage.data.camera(),  # grayscale
         3: skimage.data.astronaut(),
         19: skimage.data.rocket(),
-        5: np.dstack([skimage.data.coffee(), np.full(skimage.data.coffee().shape[:2], 200, np.uint8)]),
+        5: np.dstack(
+            [skimage.data.coffee(), np.full(skimage.data.coffee().shape[:2], 200, np.uint8)]
+        ),
     }
     paths = []
     for i, (image_id, array) in enumerate(sources.items()):
@@ -58,8 +60,15 @@ def image_table(tmp_path_factory):
     ids = list(sources)
     empty = [[] for _ in ids]
     table = pa.table(
-        {"image_id": ids, "path": paths, "labels": empty, "tags": empty, "sets": empty,
-         "groups": empty, "owner": [None] * len(ids)}
+        {
+            "image_id": ids,
+            "path": paths,
+            "labels": empty,
+            "tags": empty,
+            "sets": empty,
+            "groups": empty,
+            "owner": [None] * len(ids),
+        }
     )
     images = root / "images.parquet"
     tables.write(table, images, tables.IMAGES)
@@ -70,7 +79,15 @@ def image_table(tmp_path_factory):
 def test_extract_matches_direct_forward(image_table, classifier, tmp_path, workers):
     images, root, ids, paths = image_table
     out = tmp_path / "features" / "efficientnet_lite0.parquet"
-    extract(images, root, out, backbone="efficientnet_lite0", batch_size=4, workers=workers, device="cpu")
+    extract(
+        images,
+        root,
+        out,
+        backbone="efficientnet_lite0",
+        batch_size=4,
+        workers=workers,
+        device="cpu",
+    )
 
     got_ids, got = tables.read_features(out)
     assert got_ids.tolist() == ids
@@ -91,8 +108,15 @@ def test_missing_image_names_file_and_row(image_table, tmp_path, workers):
     broken = table.set_column(1, "path", pa.array(paths[:3] + ["sub/gone.png"] + paths[4:]))
     tables.write(broken, tmp_path / "images.parquet")
     with pytest.raises(OSError, match=r"sub/gone\.png \(images table row 3\)"):
-        extract(tmp_path / "images.parquet", root, tmp_path / "f.parquet",
-                backbone="efficientnet_lite0", batch_size=2, workers=workers, device="cpu")
+        extract(
+            tmp_path / "images.parquet",
+            root,
+            tmp_path / "f.parquet",
+            backbone="efficientnet_lite0",
+            batch_size=2,
+            workers=workers,
+            device="cpu",
+        )
     assert not (tmp_path / "f.parquet").exists()
 
 
@@ -115,7 +139,7 @@ def test_missing_torchvision_weights_say_where_and_how(tmp_path, monkeypatch):
 
 
 def test_alexnet_from_hub_cache_gives_fc7(tmp_path, monkeypatch):
-    """The cached file is found and loaded, and the feature is fc7 after its ReLU, not the logits."""
+    """The cached file is found and loaded; the feature is fc7 after its ReLU, not the logits."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     torch.manual_seed(0)
     reference = torchvision.models.alexnet().eval()

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from neighborhoods.model import NeighborhoodModel, VisualLogistic
+from neighborhoods.model import NeighborhoodModel, Logistic
 
 
 def relu(a):
@@ -46,4 +46,4 @@ def test_he_initialisation_and_regularised_matrices():
     assert abs(model.image.weight.std().item() - np.sqrt(2 / 2000)) < 0.002
     assert torch.all(model.image.bias == 0)
     assert [w.shape for w in model.weight_matrices()] == [(500, 2000), (500, 2000), (81, 1000)]
-    assert [w.shape for w in VisualLogistic(10, 3).weight_matrices()] == [(3, 10)]
+    assert [w.shape for w in Logistic(10, 3).weight_matrices()] == [(3, 10)]

@@ -76,7 +76,7 @@ def test_saved_model_predicts_the_same(tmp_path):
     data = toy_split(n=300)
     experiment = experiments.parse("nbr-toy-m2-M4")
     model, _ = train.fit(experiment, data, seed=0, **{**FIT, "epochs": 1})
-    train.save(tmp_path / "model.pt", model, experiment, FIT, data.concepts)
+    train.save(tmp_path / "model.pt", model, experiment, FIT, data)
     loaded, loaded_experiment = train.load(tmp_path / "model.pt", data)
     assert loaded_experiment == experiment
     np.testing.assert_array_equal(

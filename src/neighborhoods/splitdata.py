@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from . import tables
+from .neighbors import binary_matrix, tag_vocabulary
 
 
 @dataclass
@@ -26,6 +28,11 @@ class SplitData:
     features: torch.Tensor  # (N, d) float32
     concepts: list[str]
     subsets: dict[str, Subset]
+    tags: sp.csr_matrix | None = None  # (N, tau) 0/1 rows like `features`, top training tags
+
+    def tag_vectors(self, rows: torch.Tensor) -> torch.Tensor:
+        """Dense binary tag vectors of a minibatch; the full matrix stays sparse."""
+        return torch.from_numpy(self.tags[rows.numpy()].toarray().astype(np.float32))
 
 
 def read_concepts(path: str | Path) -> list[str]:
@@ -50,7 +57,9 @@ def load(
     split_path: str | Path,
     features_path: str | Path,
     neighbors_path: str | Path | None = None,
+    tag_tau: int | None = None,
 ) -> SplitData:
+    """With `tag_tau`, also the binary vectors of the tag_tau most frequent train tags."""
     concepts = read_concepts(concepts_path)
     images = tables.read(images_path, tables.IMAGES)
     feature_ids, features = tables.read_features(features_path)
@@ -84,4 +93,9 @@ def load(
             labels=torch.from_numpy(np.stack([labels_by_id[int(i)] for i in ids])),
             neighbor_rows=neighbor_rows,
         )
-    return SplitData(torch.from_numpy(np.ascontiguousarray(features)), concepts, subsets)
+    tags = None
+    if tag_tau is not None:
+        tags_by_id = dict(zip(label_ids.tolist(), images.column("tags").to_pylist()))
+        vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
+        tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
+    return SplitData(torch.from_numpy(np.ascontiguousarray(features)), concepts, subsets, tags)

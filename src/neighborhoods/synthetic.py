@@ -28,16 +28,17 @@ from neighborhoods.filtering import drop_unusable
 LABELS_PER_IMAGE = 2.3  # expected positive labels before "at least one" (NUS-WIDE: 2.4)
 LABEL_ZIPF = 1.0  # base rate of the concept at popularity rank r ~ r ** -LABEL_ZIPF
 MAX_LABEL_PROB = 0.9  # no label is certain within a topic
+USER_TASTE = 0.1  # gamma shape of an owner's factor on each label rate (mean 1; small = picky)
 # --- metadata ----------------------------------------------------------------------------
-TAGS_MEAN, TAGS_SHAPE = 15.0, 1.6  # negative binomial: NUS-WIDE has 14.2 mean, 11 median
+TAGS_MEAN, TAGS_SHAPE = 15.5, 1.6  # negative binomial: NUS-WIDE has 14.2 mean, 11 median
 SETS_MEAN = 2.0  # geometric: NUS-WIDE has 2.0 mean, 1 median
 GROUPS_MEAN, GROUPS_SHAPE = 13.0, 1.0  # NUS-WIDE has 13.1 mean, 8 median
 SYNONYM_TAG_PROB = 0.5  # a present label is tagged with one of its words this often
 WRONG_LABEL_TAGS = 0.3  # Poisson mean: words of absent but topical labels
-TAG_SOURCES = (0.45, 0.15, 0.40)  # the other tags: topic words, owner's words, Zipf noise
+TAG_SOURCES = (0.35, 0.25, 0.40)  # the other tags: topic words, owner's words, Zipf noise
 WORD_POOL = 30000  # made-up words behind topic, owner and noise tags
 TOPIC_WORDS, USER_WORDS = 120, 12  # vocabulary of one topic; words one owner reuses
-NEW_ALBUM = 1.0  # Chinese-restaurant concentration for a user's albums on one topic
+NEW_ALBUM = 0.6  # Chinese-restaurant concentration for a user's albums on one topic
 GROUPS_PER_IMAGE = 0.5  # groups in the world = this x images
 GENERIC_GROUPS = 0.2  # share of groups about no topic in particular
 TOPICAL_PICK = 0.7  # share of an image's groups taken from its topic's pools
@@ -65,6 +66,7 @@ class World:
     palette: np.ndarray  # (topics, 2, 3): background colours that hint at the topic
     user_topics: np.ndarray  # (users, topics): each user photographs a few topics
     user_activity: np.ndarray  # (users,): share of images a user owns
+    user_taste: np.ndarray  # (users, concepts): mean-1 factors on label rates
     user_words: np.ndarray  # (users, USER_WORDS): word ids a user keeps reusing
     owners: list[str]  # Flickr-like user ids
     topic_words: np.ndarray  # (topics, TOPIC_WORDS): word ids of each topic
@@ -144,6 +146,7 @@ def sample_world(rng: np.random.Generator, *, images: int, users: int, topics: i
         palette=palette,
         user_topics=user_topics,
         user_activity=user_activity,
+        user_taste=rng.gamma(USER_TASTE, 1 / USER_TASTE, size=(users, len(CONCEPTS))),
         user_words=user_words,
         owners=_flickr_ids(rng, users, "@N00"),
         topic_words=topic_words,
@@ -164,9 +167,19 @@ def _categorical_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray
     return np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
 
 
-def sample_labels(rng: np.random.Generator, world: World, topic: np.ndarray) -> np.ndarray:
-    """Labels as a (n, concepts) bool matrix; an image with none gets its topic's likeliest draw."""
-    prob = world.label_prob[topic]
+def sample_labels(rng: np.random.Generator, world: World, owner: np.ndarray, topic: np.ndarray) -> np.ndarray:
+    """Labels as a (n, concepts) bool matrix, at least one per image.
+
+    P(label) is the topic's rate times the owner's taste for the label (mean 1, skewed: a
+    dog owner photographs dogs), rescaled so the mean count stays LABELS_PER_IMAGE. Images
+    of one owner, who also shares albums and habitual tags between them, so share labels.
+    An image that draws none gets one drawn from its own probabilities.
+    """
+    raw = world.label_prob[topic] * world.user_taste[owner]
+    scale = 1.0
+    for _ in range(30):
+        prob = np.minimum(MAX_LABEL_PROB, scale * raw)
+        scale *= LABELS_PER_IMAGE / prob.sum(axis=1).mean()
     labels = rng.random(prob.shape) < prob
     empty = ~labels.any(axis=1)
     labels[empty, _categorical_rows(rng, prob[empty])] = True
@@ -229,14 +242,15 @@ def sample_groups(rng: np.random.Generator, world: World, topic: np.ndarray) -> 
         per_topic.append(w / w.sum() if w.sum() > 0 else everything)
     out = []
     for t, k in zip(topic, counts):
-        topical = rng.random(k) < TOPICAL_PICK
-        picks = np.concatenate(
-            [
-                rng.choice(len(everything), size=int(topical.sum()), p=per_topic[t]),
-                rng.choice(len(everything), size=int((~topical).sum()), p=everything),
-            ]
+        # Draw twice as many as needed, then keep the first k distinct: popular groups
+        # repeat, and deduplicating alone would pull the count well below its target.
+        topical = rng.random(2 * k) < TOPICAL_PICK
+        picks = np.where(
+            topical,
+            rng.choice(len(everything), size=2 * k, p=per_topic[t]),
+            rng.choice(len(everything), size=2 * k, p=everything),
         )
-        out.append([world.group_ids[g] for g in dict.fromkeys(picks.tolist())])
+        out.append([world.group_ids[g] for g in list(dict.fromkeys(picks.tolist()))[:k]])
     return out
 
 
@@ -296,7 +310,7 @@ def sample_images(rng: np.random.Generator, world: World, images: int) -> Draft:
     """Draw owner, topic, labels, metadata and visible glyphs for every image."""
     owner = rng.choice(len(world.owners), size=images, p=world.user_activity)
     topic = _categorical_rows(rng, world.user_topics[owner])
-    labels = sample_labels(rng, world, topic)
+    labels = sample_labels(rng, world, owner, topic)
     draft = Draft(
         image_id=rng.choice(9 * 10**9, size=images, replace=False) + 10**9,
         owner=owner,
@@ -430,16 +444,14 @@ def _background(rng: np.random.Generator, palette: np.ndarray, side: int) -> np.
     top, bottom = mix * palette + (1 - mix) * rng.uniform(0.1, 0.9, size=(2, 3))
     ramp = np.linspace(0, 1, side, dtype=np.float32)[:, None, None]
     canvas = (1 - ramp) * top + ramp * bottom
-    blotches = rng.normal(0, 0.08, size=(4, 4, 3)).astype(np.float32)
-    blotches = np.asarray(
-        Image.fromarray(blotches[..., 0]).resize((side, side), Image.BILINEAR)
-    )[..., None] + np.zeros(3, np.float32)
-    return np.broadcast_to(canvas, (side, side, 3)) + blotches
+    blotches = Image.fromarray(rng.normal(0, 0.08, size=(4, 4)).astype(np.float32))
+    blotches = np.asarray(blotches.resize((side, side), Image.BILINEAR))[..., None]
+    return canvas + blotches  # broadcasts the (side, 1, 3) ramp and (side, side, 1) blotches
 
 
 def render(rng: np.random.Generator, palette: np.ndarray, glyphs: list[int], side: int) -> np.ndarray:
     """An RGB uint8 image: background, clutter, the given concept glyphs, occluders, noise."""
-    canvas = np.array(_background(rng, palette, side), dtype=np.float32)
+    canvas = _background(rng, palette, side).astype(np.float32)
     for _ in range(rng.poisson(CLUTTER)):
         shape = SHAPES[rng.integers(2)]  # plain discs and squares in any glyph colour
         colour = COLOURS[rng.integers(len(COLOURS))] * rng.uniform(0.6, 1.1)
@@ -453,7 +465,7 @@ def render(rng: np.random.Generator, palette: np.ndarray, glyphs: list[int], sid
             w, h = (rng.uniform(0.15, 0.4, size=2) * side).astype(int)
             x, y = rng.integers(0, side - w), rng.integers(0, side - h)
             canvas[y : y + h, x : x + w] = rng.uniform(0.1, 0.9, size=3)
-    canvas += rng.normal(0, rng.uniform(0.03, 0.1), size=canvas.shape)
+    canvas += rng.uniform(0.03, 0.1) * rng.standard_normal(canvas.shape, dtype=np.float32)
     return (np.clip(canvas, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 

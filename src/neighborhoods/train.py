@@ -17,8 +17,8 @@ from torch import nn
 from tqdm import tqdm
 
 from . import metrics
-from .experiments import Experiment, parse
-from .model import NeighborhoodModel, VisualLogistic
+from .experiments import TRAINED, Experiment, parse
+from .model import Logistic, NeighborhoodModel
 from .splitdata import SplitData, Subset
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 
 def build_model(experiment: Experiment, data: SplitData, *, hidden: int, dropout: float) -> nn.Module:
     feature_dim, n_labels = data.features.shape[1], len(data.concepts)
-    if experiment.model == "visual":
-        return VisualLogistic(feature_dim, n_labels)
-    return NeighborhoodModel(feature_dim, n_labels, hidden=hidden, dropout=dropout)
+    tag_dim = data.tags.shape[1] if experiment.tau is not None else 0
+    if experiment.model == "neighborhood":
+        return NeighborhoodModel(feature_dim, n_labels, hidden=hidden, dropout=dropout, tag_dim=tag_dim)
+    input_dim = {"features": feature_dim, "labels": n_labels, "tags": tag_dim}[TRAINED[experiment.model]]
+    return Logistic(input_dim, n_labels)
 
 
 def sample_neighborhoods(neighbor_rows: torch.Tensor, m: int, M: int, generator: torch.Generator) -> torch.Tensor:
@@ -40,11 +42,17 @@ def sample_neighborhoods(neighbor_rows: torch.Tensor, m: int, M: int, generator:
 
 
 def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator):
-    x = data.features[subset.rows[batch]]
+    rows = subset.rows[batch]
+    source = TRAINED[experiment.model]
+    if source == "labels":
+        return model(subset.labels[batch])
+    if source == "tags":
+        return model(data.tag_vectors(rows))
     if experiment.model == "visual":
-        return model(x)
-    rows = sample_neighborhoods(subset.neighbor_rows[batch], experiment.m, experiment.M, generator)
-    return model(x, data.features[rows])
+        return model(data.features[rows])
+    neighborhood = sample_neighborhoods(subset.neighbor_rows[batch], experiment.m, experiment.M, generator)
+    tags = data.tag_vectors(rows) if experiment.tag_vector else None
+    return model(data.features[rows], data.features[neighborhood], tags)
 
 
 @torch.inference_mode()
@@ -53,7 +61,7 @@ def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *,
     model.eval()
     subset = data.subsets[subset_name]
     generator = torch.Generator().manual_seed(seed)
-    samples = 1 if experiment.model == "visual" else samples
+    samples = samples if experiment.model == "neighborhood" else 1
     out = []
     for batch in torch.arange(len(subset.rows)).split(batch_size):
         out.append(sum(_forward(model, data, subset, batch, experiment, generator) for _ in range(samples)) / samples)
@@ -114,9 +122,11 @@ def fit(
     return model, history
 
 
-def save(path, model: nn.Module, experiment: Experiment, hyper: dict, concepts: list[str]) -> None:
+def save(path, model: nn.Module, experiment: Experiment, hyper: dict, data: SplitData) -> None:
     """Everything needed to rebuild the model without the config that trained it."""
-    torch.save({"experiment": experiment.name, "hyper": hyper, "concepts": concepts, "state_dict": model.state_dict()}, path)
+    tag_dim = data.tags.shape[1] if experiment.tau is not None else 0
+    saved = {"experiment": experiment.name, "hyper": hyper, "concepts": data.concepts, "tag_dim": tag_dim}
+    torch.save({**saved, "state_dict": model.state_dict()}, path)
 
 
 def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
@@ -124,6 +134,8 @@ def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
     if saved["concepts"] != data.concepts:
         raise ValueError(f"{path}: trained on other concepts than the dataset's concepts.txt")
     experiment = parse(saved["experiment"])
+    if experiment.tau is not None and (data.tags is None or data.tags.shape[1] != saved["tag_dim"]):
+        raise ValueError(f"{path}: needs the tag vectors it was trained with ({saved['tag_dim']} tags)")
     model = build_model(experiment, data, hidden=saved["hyper"]["hidden"], dropout=saved["hyper"]["dropout"])
     model.load_state_dict(saved["state_dict"])
     return model, experiment

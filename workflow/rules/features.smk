@@ -10,7 +10,7 @@ rule features:
         f"{LOGS}/benchmarks/features/{{backbone}}.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
-    threads: max(1, config["features"]["workers"])
+    threads: 4
     params:
         batch_size=config["features"]["batch_size"],
         workers=config["features"]["workers"],

@@ -1,6 +1,9 @@
+import torch
+
 from neighborhoods import features, joblog
 
 with joblog.to_file(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
     features.extract(
         snakemake.input.images,
         snakemake.input.image_dir,

@@ -1,4 +1,4 @@
-from neighborhoods import joblog, seeds, splitdata, tables, train
+from neighborhoods import experiments, joblog, seeds, splitdata, tables, train
 
 with joblog.to_file(snakemake.log[0]):
     data = splitdata.load(
@@ -7,6 +7,7 @@ with joblog.to_file(snakemake.log[0]):
         snakemake.input.split,
         snakemake.input.features,
         snakemake.input.get("neighbors"),
+        tag_tau=experiments.parse(snakemake.wildcards.experiment).tau,
     )
     model, experiment = train.load(snakemake.input.model, data)
     scores = train.predict(

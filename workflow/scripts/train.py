@@ -4,14 +4,15 @@ from neighborhoods import experiments, joblog, seeds, splitdata, train
 
 with joblog.to_file(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
+    experiment = experiments.parse(snakemake.wildcards.experiment)
     data = splitdata.load(
         snakemake.input.images,
         snakemake.input.concepts,
         snakemake.input.split,
         snakemake.input.features,
         snakemake.input.get("neighbors"),
+        tag_tau=experiment.tau,
     )
-    experiment = experiments.parse(snakemake.wildcards.experiment)
     hyper = snakemake.params.hyper
     model, history = train.fit(
         experiment,
@@ -19,5 +20,5 @@ with joblog.to_file(snakemake.log[0]):
         seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k)),
         **hyper,
     )
-    train.save(snakemake.output.model, model, experiment, hyper, data.concepts)
+    train.save(snakemake.output.model, model, experiment, hyper, data)
     history.to_parquet(snakemake.output.history)

@@ -1,0 +1,158 @@
+"""The two voting baselines of the paper, each tuned on the validation subset by mAP_L.
+
+- CNN + kNN voting: the k L2-nearest training images (CNN features) vote with their labels.
+- Image neighborhoods + CNN voting: the visual-only model's scores of an image plus a weighted
+  mean of the visual-only scores of its M metadata neighbors.
+"""
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .metrics import evaluate
+from .visual import l2_topk
+
+WEIGHTINGS = ("uniform", "distance")
+
+# Added to L2 distances before inverting them, so a training duplicate of the query (distance
+# 0) gets a large but finite weight instead of a division by zero.
+DISTANCE_EPS = 1e-6
+
+
+def _labels_matrix(labels: np.ndarray, n: int, name: str) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or len(labels) != n:
+        raise ValueError(f"{name} must be ({n}, L), one row per image; got {labels.shape}")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"{name} must be 0/1 (or boolean)")
+    return labels.astype(np.float32)
+
+
+def _vote(
+    indices: np.ndarray, sq_distances: np.ndarray, labels: np.ndarray, k: int, weighting: str
+) -> np.ndarray:
+    """Scores from the first k of precomputed neighbors (nearest first), so a sweep over k
+    needs one neighbor search."""
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"unknown weighting {weighting!r}; expected one of {WEIGHTINGS}")
+    indices = indices[:, :k]
+    if weighting == "uniform":
+        weights = np.full(indices.shape, 1.0 / k)
+    else:
+        weights = 1.0 / (np.sqrt(sq_distances[:, :k].astype(np.float64)) + DISTANCE_EPS)
+        weights /= weights.sum(axis=1, keepdims=True)
+    q = len(indices)
+    votes = sp.csr_matrix(
+        (weights.ravel(), indices.ravel(), np.arange(0, q * k + 1, k)),
+        shape=(q, len(labels)),
+    )
+    return np.asarray(votes @ labels, dtype=np.float32)
+
+
+def knn_vote(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    query_features: np.ndarray,
+    *,
+    k: int,
+    weighting: str,
+) -> np.ndarray:
+    """Label scores (q, L) of each query: the votes of its k L2-nearest training images.
+
+    "uniform" averages their 0/1 label vectors; "distance" weights each by 1/(d + eps), d the
+    L2 distance, normalised to sum to 1, so nearer images count more.
+    """
+    labels = _labels_matrix(train_labels, len(train_features), "train_labels")
+    indices, sq = l2_topk(query_features, train_features, k)
+    return _vote(indices, sq, labels, k, weighting)
+
+
+def _best(rows: list[dict], setting: list[str]) -> dict:
+    """The setting with the highest val_mAP_L; equal scores go to the first setting tried."""
+    row = rows[int(np.argmax([row["val_mAP_L"] for row in rows]))]
+    return {name: row[name] for name in [*setting, "val_mAP_L"]}
+
+
+def choose_knn(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    val_features: np.ndarray,
+    val_labels: np.ndarray,
+    *,
+    ks: list[int],
+    weightings: list[str],
+) -> tuple[dict, pd.DataFrame]:
+    """Pick k and weighting by validation mAP_L, as the paper tunes its baselines.
+
+    The neighbors are searched once at max(ks) and sliced for smaller k. Returns
+    ({k, weighting, val_mAP_L}, a table of every setting tried with its val mAP_L and mAP_I).
+    """
+    if not ks or not weightings:
+        raise ValueError("choose_knn needs at least one k and one weighting")
+    unknown = set(weightings) - set(WEIGHTINGS)
+    if unknown:
+        raise ValueError(f"unknown weighting(s) {sorted(unknown)}; expected {WEIGHTINGS}")
+    if any(int(k) != k or k < 1 for k in ks):
+        raise ValueError(f"ks must be positive integers, got {ks}")
+    labels = _labels_matrix(train_labels, len(train_features), "train_labels")
+    val_labels = _labels_matrix(val_labels, len(val_features), "val_labels")
+    indices, sq = l2_topk(val_features, train_features, max(ks))
+    rows = []
+    for k in ks:
+        for weighting in weightings:
+            metrics = evaluate(val_labels, _vote(indices, sq, labels, int(k), weighting))
+            rows.append(
+                {
+                    "k": int(k),
+                    "weighting": weighting,
+                    "val_mAP_L": metrics["mAP_L"],
+                    "val_mAP_I": metrics["mAP_I"],
+                }
+            )
+    return _best(rows, ["k", "weighting"]), pd.DataFrame(rows)
+
+
+def neighborhood_vote(
+    own_scores: np.ndarray, neighbor_scores: np.ndarray, weight: float
+) -> np.ndarray:
+    """own_scores (n, L) + weight * the mean over the M neighbors of neighbor_scores (n, M, L)."""
+    own_scores = np.asarray(own_scores)
+    neighbor_scores = np.asarray(neighbor_scores)
+    if own_scores.ndim != 2 or neighbor_scores.ndim != 3:
+        raise ValueError(
+            f"own_scores must be (n, L) and neighbor_scores (n, M, L); got {own_scores.shape} "
+            f"and {neighbor_scores.shape}"
+        )
+    n, L = own_scores.shape
+    if neighbor_scores.shape[::2] != (n, L) or neighbor_scores.shape[1] == 0:
+        raise ValueError(
+            f"neighbor_scores {neighbor_scores.shape} does not match own_scores {own_scores.shape}"
+            " (need (n, M, L) with M >= 1)"
+        )
+    if not np.isfinite(weight) or weight < 0:
+        raise ValueError(f"weight must be a finite number >= 0, got {weight}")
+    return own_scores + weight * neighbor_scores.mean(axis=1)
+
+
+def choose_vote_weight(
+    own_val: np.ndarray,
+    neighbor_val: np.ndarray,
+    val_labels: np.ndarray,
+    *,
+    weights: list[float],
+) -> tuple[dict, pd.DataFrame]:
+    """Pick the neighbor weight by validation mAP_L; include 0 among the weights so the
+    baseline can fall back to the visual-only scores when neighbors do not help.
+
+    Returns ({weight, val_mAP_L}, a table of every weight tried with its val mAP_L and mAP_I).
+    """
+    if not weights:
+        raise ValueError("choose_vote_weight needs at least one weight")
+    val_labels = _labels_matrix(val_labels, len(own_val), "val_labels")
+    rows = []
+    for weight in weights:
+        metrics = evaluate(val_labels, neighborhood_vote(own_val, neighbor_val, weight))
+        rows.append(
+            {"weight": float(weight), "val_mAP_L": metrics["mAP_L"], "val_mAP_I": metrics["mAP_I"]}
+        )
+    return _best(rows, ["weight"]), pd.DataFrame(rows)

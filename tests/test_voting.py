@@ -1,0 +1,147 @@
+"""The voting baselines: hand-checked votes, brute-force loops, and selection on validation."""
+
+import numpy as np
+import pytest
+
+from neighborhoods import voting
+from neighborhoods.metrics import evaluate
+from neighborhoods.voting import (
+    choose_knn,
+    choose_vote_weight,
+    knn_vote,
+    neighborhood_vote,
+)
+
+
+def brute_vote(train, labels, queries, k, weighting):
+    """Loops: sort the training images by (distance, index) and add up their label vectors."""
+    scores = np.zeros((len(queries), labels.shape[1]))
+    for i, q in enumerate(queries):
+        dist = [float(np.sqrt(((q - t) ** 2).sum())) for t in train]
+        near = sorted(range(len(train)), key=lambda j: (dist[j], j))[:k]
+        w = [1.0 if weighting == "uniform" else 1 / (dist[j] + voting.DISTANCE_EPS) for j in near]
+        for j, wj in zip(near, w):
+            scores[i] += wj * labels[j] / sum(w)
+    return scores
+
+
+def test_knn_vote_by_hand_in_one_dimension():
+    train = np.array([[0.0], [1.0], [2.0], [3.0], [10.0]])
+    labels = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1]])
+    query = np.array([[1.2]])
+    uniform = knn_vote(train, labels, query, k=2, weighting="uniform")
+    np.testing.assert_allclose(uniform, [[0.5, 0.5]])
+    # distances 0.2 and 0.8: weights 5 and 1.25, normalised 0.8 and 0.2
+    distance = knn_vote(train, labels, query, k=2, weighting="distance")
+    np.testing.assert_allclose(distance, [[0.8, 0.2]], rtol=1e-5)
+    # distance weighting favours the nearer neighbor's labels over uniform voting
+    assert distance[0, 0] > uniform[0, 0]
+
+
+@pytest.mark.parametrize("weighting", ["uniform", "distance"])
+def test_knn_vote_matches_brute_force(weighting):
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(60, 5)).astype(np.float32)
+    labels = rng.integers(0, 2, size=(60, 4))
+    queries = rng.normal(size=(15, 5)).astype(np.float32)
+    for k in (1, 4, 9):
+        got = knn_vote(train, labels, queries, k=k, weighting=weighting)
+        np.testing.assert_allclose(got, brute_vote(train, labels, queries, k, weighting), 1e-4)
+
+
+def test_exact_duplicate_dominates_distance_vote():
+    train = np.array([[0.0], [1.0], [1.5]])
+    labels = np.array([[1, 0], [0, 1], [0, 1]])
+    scores = knn_vote(train, labels, np.array([[0.0]]), k=3, weighting="distance")
+    assert scores[0, 0] > 0.999
+
+
+def test_knn_vote_errors():
+    x = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="unknown weighting"):
+        knn_vote(x, np.zeros((3, 2)), x, k=1, weighting="rank")
+    with pytest.raises(ValueError, match="0/1"):
+        knn_vote(x, np.full((3, 2), 2), x, k=1, weighting="uniform")
+    with pytest.raises(ValueError, match="one row per image"):
+        knn_vote(x, np.zeros((2, 2)), x, k=1, weighting="uniform")
+
+
+def clustered(rng, n, centers, labels):
+    """Images near one of a few centers, carrying that center's labels (with some noise)."""
+    which = rng.integers(0, len(centers), size=n)
+    features = centers[which] + rng.normal(scale=1.5, size=(n, centers.shape[1]))
+    y = labels[which].copy()
+    flip = rng.random(y.shape) < 0.1
+    y[flip] = 1 - y[flip]
+    return features.astype(np.float32), y
+
+
+def test_choose_knn_picks_the_best_setting_searching_once(monkeypatch):
+    rng = np.random.default_rng(1)
+    centers = rng.normal(scale=2.0, size=(6, 8))
+    center_labels = rng.integers(0, 2, size=(6, 5))
+    train, y_train = clustered(rng, 300, centers, center_labels)
+    val, y_val = clustered(rng, 100, centers, center_labels)
+    calls = []
+    search = voting.l2_topk
+    monkeypatch.setattr(voting, "l2_topk", lambda *a, **kw: calls.append(a[2]) or search(*a, **kw))
+    ks, weightings = [1, 5, 25], ["uniform", "distance"]
+    best, table = choose_knn(train, y_train, val, y_val, ks=ks, weightings=weightings)
+    assert calls == [25]
+    assert list(table.columns[:3]) == ["k", "weighting", "val_mAP_L"]
+    assert len(table) == 6 and set(zip(table.k, table.weighting)) == {
+        (k, w) for k in ks for w in weightings
+    }
+    top = table.loc[table.val_mAP_L.idxmax()]
+    assert best == {"k": top.k, "weighting": top.weighting, "val_mAP_L": top.val_mAP_L}
+    assert table.val_mAP_L.nunique() > 1  # the settings really differ
+    # each row is the mAP_L of voting with that setting directly
+    for row in table.itertuples():
+        scores = knn_vote(train, y_train, val, k=row.k, weighting=row.weighting)
+        assert row.val_mAP_L == pytest.approx(evaluate(y_val, scores)["mAP_L"])
+
+
+def test_choose_knn_errors():
+    x, y = np.zeros((4, 2)), np.eye(4, dtype=int)[:, :2]
+    with pytest.raises(ValueError, match="at least one"):
+        choose_knn(x, y, x, y, ks=[], weightings=["uniform"])
+    with pytest.raises(ValueError, match="unknown weighting"):
+        choose_knn(x, y, x, y, ks=[1], weightings=["inverse"])
+    with pytest.raises(ValueError, match="positive integers"):
+        choose_knn(x, y, x, y, ks=[0], weightings=["uniform"])
+
+
+def test_neighborhood_vote_arithmetic():
+    own = np.array([[1.0, 0.0], [0.0, 2.0]])
+    neighbors = np.array([[[2.0, 4.0], [0.0, 0.0]], [[1.0, 1.0], [3.0, -1.0]]])
+    np.testing.assert_allclose(neighborhood_vote(own, neighbors, 0.5), [[1.5, 1.0], [1.0, 2.0]])
+    np.testing.assert_allclose(neighborhood_vote(own, neighbors, 0.0), own)
+    with pytest.raises(ValueError, match="does not match"):
+        neighborhood_vote(own, neighbors[:, :, :1], 1.0)
+    with pytest.raises(ValueError, match="must be"):
+        neighborhood_vote(own, neighbors[0], 1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        neighborhood_vote(own, neighbors, -1.0)
+
+
+def noisy_scores(rng, n=200, labels=6):
+    y = rng.integers(0, 2, size=(n, labels))
+    y[0] = 1  # every label has a positive
+    return y, y + rng.normal(scale=0.6, size=y.shape)
+
+
+def test_choose_vote_weight_ignores_misleading_neighbors():
+    y, own = noisy_scores(np.random.default_rng(2))
+    misleading = np.repeat((1 - y)[:, None, :], 3, axis=1).astype(float)
+    best, table = choose_vote_weight(own, misleading, y, weights=[0.0, 0.25, 1.0, 4.0])
+    assert best["weight"] == 0.0
+    assert best["val_mAP_L"] == table.val_mAP_L.max() > table.val_mAP_L.iloc[1]
+    assert list(table.weight) == [0.0, 0.25, 1.0, 4.0]
+
+
+def test_choose_vote_weight_uses_informative_neighbors():
+    y, own = noisy_scores(np.random.default_rng(3))
+    truthful = np.repeat(y[:, None, :], 3, axis=1).astype(float)
+    best, table = choose_vote_weight(own, truthful, y, weights=[0.0, 0.25, 1.0, 4.0])
+    assert best["weight"] > 0
+    assert best["val_mAP_L"] == table.val_mAP_L.max() > table.val_mAP_L.iloc[0]
