@@ -98,4 +98,4 @@ def load(
         tags_by_id = dict(zip(label_ids.tolist(), images.column("tags").to_pylist()))
         vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
-    return SplitData(torch.from_numpy(np.ascontiguousarray(features)), concepts, subsets, tags)
+    return SplitData(torch.from_numpy(np.array(features, dtype=np.float32)), concepts, subsets, tags)

@@ -25,15 +25,20 @@ from neighborhoods.concepts import CONCEPTS, POPULARITY, SYNONYMS, visibility
 from neighborhoods.filtering import drop_unusable
 
 # --- labels ------------------------------------------------------------------------------
-LABELS_PER_IMAGE = 2.3  # expected positive labels before "at least one" (NUS-WIDE: 2.4)
+LABELS_PER_IMAGE = 2.7  # rate target; capping and events bring the mean to ~2.4 (NUS-WIDE: 2.4)
 LABEL_ZIPF = 1.0  # base rate of the concept at popularity rank r ~ r ** -LABEL_ZIPF
 MAX_LABEL_PROB = 0.9  # no label is certain within a topic
 USER_TASTE = 0.1  # gamma shape of an owner's factor on each label rate (mean 1; small = picky)
+# --- events: bursts of photos of one occasion by one owner (a wedding, a trip to the zoo) ---
+EVENT_SIZE = 12.0  # mean images per event
+EVENT_KEEP = 0.8  # an event's label appears in each of its images this often
+OWN_LABELS = 0.25  # share of an image's labels drawn for the image alone, not its event
+EVENT_WORDS, EVENT_WORD_PROB = 4, 0.9  # words of an occasion (names, places): owners batch-tag a whole event
 # --- metadata ----------------------------------------------------------------------------
 TAGS_MEAN, TAGS_SHAPE = 15.5, 1.6  # negative binomial: NUS-WIDE has 14.2 mean, 11 median
 SETS_MEAN = 2.0  # geometric: NUS-WIDE has 2.0 mean, 1 median
 GROUPS_MEAN, GROUPS_SHAPE = 13.0, 1.0  # NUS-WIDE has 13.1 mean, 8 median
-SYNONYM_TAG_PROB = 0.5  # a present label is tagged with one of its words this often
+SYNONYM_TAG_PROB = 0.3  # a present label is tagged with one of its words this often
 WRONG_LABEL_TAGS = 0.3  # Poisson mean: words of absent but topical labels
 TAG_SOURCES = (0.35, 0.25, 0.40)  # the other tags: topic words, owner's words, Zipf noise
 WORD_POOL = 30000  # made-up words behind topic, owner and noise tags
@@ -45,7 +50,7 @@ TOPICAL_PICK = 0.7  # share of an image's groups taken from its topic's pools
 UNUSABLE_SHARE = 0.01  # images generated without metadata, and half as many without labels
 # --- pixels ------------------------------------------------------------------------------
 DISTRACTORS = 0.7  # Poisson mean: glyphs of concepts the image does not have
-CLUTTER = 1.5  # Poisson mean: plain blobs that look a bit like glyphs
+CLUTTER = 1.0  # Poisson mean: plain blobs that look a bit like glyphs
 OCCLUDE_PROB = 0.35
 SHAPES = ("circle", "square", "triangle", "diamond", "star", "ring", "cross", "hexagon", "crescent")
 TEXTURES = ("solid", "hstripes", "vstripes", "diagonal", "dots", "checker", "rings", "radial", "grid")  # fmt: skip
@@ -167,19 +172,20 @@ def _categorical_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray
     return np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
 
 
-def sample_labels(rng: np.random.Generator, world: World, owner: np.ndarray, topic: np.ndarray) -> np.ndarray:
-    """Labels as a (n, concepts) bool matrix, at least one per image.
-
-    P(label) is the topic's rate times the owner's taste for the label (mean 1, skewed: a
-    dog owner photographs dogs), rescaled so the mean count stays LABELS_PER_IMAGE. Images
-    of one owner, who also shares albums and habitual tags between them, so share labels.
-    An image that draws none gets one drawn from its own probabilities.
-    """
+def label_rates(world: World, owner: np.ndarray, topic: np.ndarray, mean: float) -> np.ndarray:
+    """P(label) per image: the topic's rate times the owner's taste for the label (mean 1,
+    skewed: a dog owner photographs dogs), rescaled so the expected count is `mean`."""
     raw = world.label_prob[topic] * world.user_taste[owner]
     scale = 1.0
     for _ in range(30):
         prob = np.minimum(MAX_LABEL_PROB, scale * raw)
-        scale *= LABELS_PER_IMAGE / prob.sum(axis=1).mean()
+        scale *= mean / prob.sum(axis=1).mean()
+    return prob
+
+
+def sample_labels(rng: np.random.Generator, prob: np.ndarray) -> np.ndarray:
+    """Labels as a (n, concepts) bool matrix, at least one per image: an image that draws
+    none gets one drawn from its own probabilities."""
     labels = rng.random(prob.shape) < prob
     empty = ~labels.any(axis=1)
     labels[empty, _categorical_rows(rng, prob[empty])] = True
@@ -261,10 +267,15 @@ def _synonym(rng: np.random.Generator, concept: int) -> str:
 
 
 def sample_tags(
-    rng: np.random.Generator, world: World, owner: np.ndarray, topic: np.ndarray, labels: np.ndarray
+    rng: np.random.Generator,
+    world: World,
+    owner: np.ndarray,
+    topic: np.ndarray,
+    labels: np.ndarray,
+    event_words: np.ndarray,
 ) -> list[list[str]]:
-    """Tags: words for some present labels, a few for absent topical ones, then topic
-    words, the owner's habitual words and Zipf noise, in a random order.
+    """Tags: words of the image's event, words for some present labels, a few for absent
+    topical ones, then topic words, the owner's habitual words and Zipf noise, in a random order.
 
     The total is negative binomial (mean ~TAGS_MEAN, median below it, as on Flickr).
     """
@@ -273,7 +284,8 @@ def sample_tags(
     topic_cdf = np.cumsum(_zipf(TOPIC_WORDS, 0.8))
     out = []
     for i, (u, t, total) in enumerate(zip(owner, topic, totals)):
-        words = [_synonym(rng, c) for c in np.flatnonzero(labels[i]) if rng.random() < SYNONYM_TAG_PROB]
+        words = [world.words[w] for w in event_words[i] if rng.random() < EVENT_WORD_PROB]
+        words += [_synonym(rng, c) for c in np.flatnonzero(labels[i]) if rng.random() < SYNONYM_TAG_PROB]
         absent = np.where(labels[i], 0.0, world.label_prob[t])
         for c in rng.choice(len(CONCEPTS), size=rng.poisson(WRONG_LABEL_TAGS), p=absent / absent.sum()):
             words.append(_synonym(rng, c))
@@ -306,11 +318,31 @@ class Draft:
     groups: list[list[str]]
 
 
+def sample_events(rng: np.random.Generator, world: World, images: int) -> tuple[np.ndarray, ...]:
+    """Group images into events: one owner, one topic, one set of labels, a few event words.
+
+    Photos of one occasion share most labels and some rare tags, which is what makes tag
+    neighbors informative on Flickr; each photo still shows only some of its labels.
+    Returns per image: event, owner, topic, labels (n, concepts), event word ids.
+    """
+    n_events = max(1, round(images / EVENT_SIZE))
+    event_owner = rng.choice(len(world.owners), size=n_events, p=world.user_activity)
+    event_topic = _categorical_rows(rng, world.user_topics[event_owner])
+    event_mean = LABELS_PER_IMAGE * (1 - OWN_LABELS) / EVENT_KEEP
+    event_labels = sample_labels(rng, label_rates(world, event_owner, event_topic, event_mean))
+    event_words = rng.integers(0, WORD_POOL, size=(n_events, EVENT_WORDS))
+    event = rng.integers(0, n_events, size=images)
+    owner, topic = event_owner[event], event_topic[event]
+    own_rates = label_rates(world, owner, topic, LABELS_PER_IMAGE * OWN_LABELS)
+    labels = (event_labels[event] & (rng.random(own_rates.shape) < EVENT_KEEP)) | (rng.random(own_rates.shape) < own_rates)
+    empty = ~labels.any(axis=1)
+    labels[empty] = event_labels[event[empty]]  # a photo shows at least its occasion
+    return event, owner, topic, labels, event_words[event]
+
+
 def sample_images(rng: np.random.Generator, world: World, images: int) -> Draft:
-    """Draw owner, topic, labels, metadata and visible glyphs for every image."""
-    owner = rng.choice(len(world.owners), size=images, p=world.user_activity)
-    topic = _categorical_rows(rng, world.user_topics[owner])
-    labels = sample_labels(rng, world, owner, topic)
+    """Draw event, owner, topic, labels, metadata and visible glyphs for every image."""
+    _, owner, topic, labels, event_words = sample_events(rng, world, images)
     draft = Draft(
         image_id=rng.choice(9 * 10**9, size=images, replace=False) + 10**9,
         owner=owner,
@@ -318,7 +350,7 @@ def sample_images(rng: np.random.Generator, world: World, images: int) -> Draft:
         labels=labels,
         visible=sample_visible(rng, labels),
         distractors=sample_distractors(rng, world, labels),
-        tags=sample_tags(rng, world, owner, topic, labels),
+        tags=sample_tags(rng, world, owner, topic, labels, event_words),
         sets=sample_sets(rng, owner, topic),
         groups=sample_groups(rng, world, topic),
     )
@@ -459,7 +491,7 @@ def render(rng: np.random.Generator, palette: np.ndarray, glyphs: list[int], sid
     for concept in rng.permutation(glyphs).tolist() if glyphs else []:
         shape, colour, texture = glyph_design(concept)
         colour = COLOURS[colour] * rng.uniform(0.85, 1.1, size=3)
-        _paint(canvas, rng, shape, colour, texture, side * rng.uniform(0.22, 0.5))
+        _paint(canvas, rng, shape, colour, texture, side * rng.uniform(0.3, 0.6))
     if rng.random() < OCCLUDE_PROB:
         for _ in range(rng.integers(1, 3)):
             w, h = (rng.uniform(0.15, 0.4, size=2) * side).astype(int)

@@ -90,11 +90,13 @@ def fit(
     train, val = data.subsets["train"], data.subsets["val"]
 
     best_score, best_state, history = -np.inf, None, []
+    batches_per_epoch = -(-len(train.rows) // batch_size)
+    progress = tqdm(total=epochs * batches_per_epoch, desc=f"train {experiment.name}", unit="batch", mininterval=10)
     for epoch in range(1, epochs + 1):
         start, total_loss = time.perf_counter(), 0.0
         model.train()
         order = torch.randperm(len(train.rows), generator=generator)
-        for batch in tqdm(order.split(batch_size), desc=f"epoch {epoch}/{epochs}", leave=False, mininterval=5):
+        for batch in order.split(batch_size):
             logits = _forward(model, data, train, batch, experiment, generator)
             data_loss = loss_fn(logits, train.labels[batch]) / len(batch)
             penalty = 0.5 * l2 * sum(w.pow(2).sum() for w in model.weight_matrices())
@@ -102,6 +104,7 @@ def fit(
             (data_loss + penalty).backward()
             optimizer.step()
             total_loss += data_loss.item() * len(batch)
+            progress.update()
         val_scores = predict(model, data, "val", experiment, samples=test_samples, seed=seed)
         val_metrics = metrics.evaluate(val.labels.numpy().astype(bool), val_scores)
         history.append(
@@ -114,8 +117,10 @@ def fit(
             }
         )
         log.info("epoch %d: %s", epoch, history[-1])
+        progress.set_postfix(val_mAP_L=f"{val_metrics['mAP_L']:.2f}", refresh=False)
         if val_metrics["mAP_L"] > best_score:
             best_score, best_state = val_metrics["mAP_L"], copy.deepcopy(model.state_dict())
+    progress.close()
     model.load_state_dict(best_state)
     history = pd.DataFrame(history)
     history["best"] = history.index == history["val_mAP_L"].idxmax()
