@@ -1,5 +1,6 @@
 from snakemake.utils import min_version, validate
 
+
 min_version("9.0")
 
 
@@ -15,10 +16,15 @@ include: "workflow/rules/splits.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/neighbors.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/baselines.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.table2.output,
+        rules.table3.output,
+        rules.table4.output,
+        *[getattr(rules, f"fig{n}").output for n in range(3, 9)],

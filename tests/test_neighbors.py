@@ -143,10 +143,12 @@ def test_binary_matrix():
 
 
 def test_parse_meta():
-    assert parse_meta("tags-tau5000") == ("tags", 5000)
-    assert parse_meta("sets") == ("sets", None)
-    assert parse_meta("groups") == ("groups", None)
-    for bad in ["tags", "tags-tau0", "tags-tau-5", "tags-tau5k", "visual-resnet", "Sets", ""]:
+    assert parse_meta("tags-tau5000") == ("tags", {"tau": 5000})
+    assert parse_meta("sets") == ("sets", {})
+    assert parse_meta("groups") == ("groups", {})
+    assert parse_meta("tagsplit2000-overlap25") == ("tagsplit", {"size": 2000, "overlap": 25})
+    assert parse_meta("visual-resnet50") == ("visual", {"backbone": "resnet50"})
+    for bad in ["tags", "tags-tau0", "tags-tau-5", "tags-tau5k", "visual-", "Sets", "", "tagsplit10-overlap101"]:
         with pytest.raises(ValueError, match="tags-tau<N>.*'sets', 'groups'"):
             parse_meta(bad)
 
@@ -260,3 +262,34 @@ def test_metadata_neighbors_errors():
     bad = pa.table({"image_id": split.column("image_id"), "subset": ["dev"] * split.num_rows})
     with pytest.raises(ValueError, match="unknown subset"):
         metadata_neighbors(images, bad, "sets", max_rank=3, seed=0)
+
+
+# ---- vocabulary generalization (Fig. 8) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("overlap, shared", [(0, 0), (25, 1), (50, 2), (100, 5)])
+def test_overlap_vocabularies_share_the_requested_part_of_equal_halves(overlap, shared):
+    top = [f"t{i}" for i in range(10)]
+    train, test = nbmod.overlap_vocabularies(top, overlap, seed=3)
+    assert len(train) == len(test) == 5
+    assert len(set(train) & set(test)) == shared
+    assert set(train) | set(test) <= set(top)
+    assert (train, test) == nbmod.overlap_vocabularies(top, overlap, seed=3)
+
+
+def test_vocabulary_split_neighbors_use_each_subsets_own_vocabulary():
+    images, split = make_tables(seed=2, n=120)
+    out = as_dict(nbmod.vocabulary_split_neighbors(images, split, size=6, overlap=50, max_rank=5, seed=4))
+    ids = split.column("image_id").to_numpy()
+    subsets = np.array(split.column("subset").to_pylist())
+    tags = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist()))
+    top = tag_vocabulary([tags[i] for i in ids[subsets == "train"]], 6)
+    train_vocabulary, test_vocabulary = nbmod.overlap_vocabularies(top, 50, seed=4)
+    rank = dict(zip(np.sort(ids).tolist(), np.random.default_rng(4).permutation(len(ids))))
+    for subset, vocabulary in [("train", train_vocabulary), ("val", train_vocabulary), ("test", test_vocabulary)]:
+        members = ids[subsets == subset]
+        expected_nb, _ = brute_force(
+            [set(tags[i]) & set(vocabulary) for i in members], 5, [rank[i] for i in members]
+        )
+        for i, nb in zip(members, expected_nb):
+            assert out[i][1] == members[nb].tolist()

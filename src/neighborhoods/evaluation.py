@@ -4,11 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics, splitdata, tables
+from . import labels, metrics, tables
 
 
 def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_path: str | Path) -> dict:
-    concepts = splitdata.read_concepts(concepts_path)
+    concepts = labels.read_concepts(concepts_path)
     image_ids, scores = tables.read_scores(scores_path)
     if scores.shape[1] != len(concepts):
         raise ValueError(f"{scores_path}: {scores.shape[1]} scores per image, expected {len(concepts)} concepts")
@@ -17,5 +17,5 @@ def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_p
     missing = [int(i) for i in image_ids if int(i) not in labels_of]
     if missing:
         raise ValueError(f"{scores_path}: image ids not in {images_path}, e.g. {missing[:5]}")
-    truth = splitdata.label_matrix([labels_of[int(i)] for i in image_ids], concepts)
+    truth = labels.label_matrix([labels_of[int(i)] for i in image_ids], concepts)
     return metrics.evaluate(truth.astype(bool), np.asarray(scores, dtype=np.float64))

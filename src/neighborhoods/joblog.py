@@ -2,7 +2,6 @@
 
 import contextlib
 import logging
-import sys
 from pathlib import Path
 
 

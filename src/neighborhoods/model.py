@@ -36,6 +36,19 @@ class NeighborhoodModel(nn.Module):
         v_z = torch.relu(self.neighbor(z)).amax(dim=1)
         return v_x, v_z
 
+    def averaged(self, x: torch.Tensor, z: torch.Tensor, choices: list[torch.Tensor], tags: torch.Tensor | None = None) -> torch.Tensor:
+        """Test-time scores: the mean of f(x, z) over neighborhoods that pick, per image, the
+        columns `choices[s]` (B, m) of its M candidates z (B, M, d). The hidden states of all
+        M candidates are computed once, so each extra neighborhood costs only a max and W_y."""
+        v_x = torch.relu(self.image(x))
+        hidden = torch.relu(self.neighbor(z))
+        total = 0
+        for choice in choices:
+            picked = hidden.gather(1, choice[..., None].expand(-1, -1, hidden.shape[2]))
+            parts = [v_x, picked.amax(dim=1)] + ([tags] if self.tag_dim else [])
+            total = total + self.output(torch.cat(parts, dim=1))
+        return total / len(choices)
+
     def forward(self, x: torch.Tensor, z: torch.Tensor, tags: torch.Tensor | None = None) -> torch.Tensor:
         v_x, v_z = self.hidden_states(x, z)
         parts = [self.dropout(v_x), self.dropout(v_z)]

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 
-from .tables import NEIGHBORS, SUBSETS
+from .tables import SUBSETS, neighbors_table, split_arrays
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +30,24 @@ KINDS = ("tags", "sets", "groups")
 BLOCK_ELEMENTS = 1 << 22
 
 
-def parse_meta(meta: str) -> tuple[str, int | None]:
-    """Map the `{meta}` name used in file paths to (kind, tau)."""
-    match = re.fullmatch(r"tags-tau([1-9][0-9]*)", meta)
-    if match:
-        return "tags", int(match.group(1))
-    if meta in ("sets", "groups"):
-        return meta, None
+_META_FORMS = {
+    "tags": re.compile(r"tags-tau(?P<tau>[1-9][0-9]*)"),
+    "sets": re.compile(r"sets"),
+    "groups": re.compile(r"groups"),
+    "tagsplit": re.compile(r"tagsplit(?P<size>[1-9][0-9]*)-overlap(?P<overlap>[0-9]{1,3})"),
+    "visual": re.compile(r"visual-(?P<backbone>[a-z0-9_]+)"),
+}
+
+
+def parse_meta(meta: str) -> tuple[str, dict]:
+    """Map the `{meta}` name used in file paths to (kind, its parameters as ints or strings)."""
+    for kind, pattern in _META_FORMS.items():
+        match = pattern.fullmatch(meta)
+        if match and int(match.groupdict().get("overlap") or 0) <= 100:
+            return kind, {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
     raise ValueError(
-        f"unknown metadata neighborhood {meta!r}; accepted: 'tags-tau<N>' "
-        "(N a positive integer, e.g. 'tags-tau5000'), 'sets', 'groups'"
+        f"unknown neighborhood {meta!r}; accepted: 'tags-tau<N>' (N a positive integer, e.g. "
+        "'tags-tau5000'), 'sets', 'groups', 'tagsplit<N>-overlap<P>' (P in 0..100), 'visual-<backbone>'"
     )
 
 
@@ -142,6 +150,51 @@ def jaccard_topk(X: sp.spmatrix, k: int, tie_rank: np.ndarray) -> tuple[np.ndarr
     return neighbors, similarity
 
 
+def _tie_rank(ids: np.ndarray, seed: int) -> np.ndarray:
+    """Each image's place in a seeded permutation of the split's images sorted by id."""
+    tie_rank = np.empty(len(ids), dtype=np.int64)
+    tie_rank[np.argsort(ids)] = np.random.default_rng(seed).permutation(len(ids))
+    return tie_rank
+
+
+def _split_lists(images: pa.Table, split: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray, list]:
+    """The split's ids, subsets and each image's `column` list, checked against the images table."""
+    ids, subsets = split_arrays(split)
+    index = pd.Index(images.column("image_id").to_numpy())
+    if not index.is_unique:
+        raise ValueError("images table lists an image_id more than once")
+    found = index.get_indexer(ids)
+    missing = ids[found < 0]
+    if len(missing):
+        raise ValueError(
+            f"{len(missing)} split image(s) not in the images table, e.g. {missing[:5].tolist()}"
+        )
+    lists = images.column(column).to_pylist()
+    return ids, subsets, [lists[i] for i in found]
+
+
+def _within_subsets(ids, subsets, lists, vocabularies: dict, *, max_rank: int, seed: int) -> pa.Table:
+    """Jaccard top-max_rank of every image among its own subset, each subset with its own
+    vocabulary (None: every item), as a NEIGHBORS table in the split's row order."""
+    tie_rank = _tie_rank(ids, seed)
+    neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
+    similarity = np.empty((len(ids), max_rank), dtype=np.float32)
+    for subset in SUBSETS:
+        rows = np.flatnonzero(subsets == subset)
+        if len(rows) == 0:
+            continue
+        if len(rows) <= max_rank:
+            raise ValueError(
+                f"subset {subset!r} has {len(rows)} images; need more than max_rank={max_rank}"
+            )
+        log.info("neighbors of %d %s images", len(rows), subset)
+        X = binary_matrix([lists[i] for i in rows], vocabularies.get(subset))
+        nb, sim = jaccard_topk(X, max_rank, tie_rank[rows])
+        neighbors[rows] = ids[rows][nb]
+        similarity[rows] = sim
+    return neighbors_table(ids, subsets, neighbors, similarity)
+
+
 def metadata_neighbors(
     images: pa.Table,
     split: pa.Table,
@@ -164,62 +217,49 @@ def metadata_neighbors(
         raise ValueError("tag neighbors need tau (the tag vocabulary size)")
     if kind != "tags" and tau is not None:
         raise ValueError(f"{kind} neighbors use the whole vocabulary; tau={tau} was given")
-
-    ids = split.column("image_id").to_numpy()
-    subsets = np.asarray(split.column("subset").to_pylist(), dtype=object)
-    if len(np.unique(ids)) != len(ids):
-        raise ValueError("split lists an image_id more than once")
-    unknown = set(subsets) - set(SUBSETS)
-    if unknown:
-        raise ValueError(f"split has unknown subset(s) {sorted(unknown)}; expected {SUBSETS}")
-
-    index = pd.Index(images.column("image_id").to_numpy())
-    if not index.is_unique:
-        raise ValueError("images table lists an image_id more than once")
-    found = index.get_indexer(ids)
-    missing = ids[found < 0]
-    if len(missing):
-        raise ValueError(
-            f"{len(missing)} split image(s) not in the images table, e.g. {missing[:5].tolist()}"
-        )
-    lists = images.column(kind).to_pylist()
-    lists = [lists[i] for i in found]
-
-    rng = np.random.default_rng(seed)
-    tie_rank = np.empty(len(ids), dtype=np.int64)
-    tie_rank[np.argsort(ids)] = rng.permutation(len(ids))
-
-    vocabulary = None
+    ids, subsets, lists = _split_lists(images, split, kind)
+    vocabularies = {}
     if kind == "tags":
-        train = [items for items, subset in zip(lists, subsets) if subset == "train"]
-        if not train:
-            raise ValueError("the split has no train images to build the tag vocabulary from")
-        vocabulary = tag_vocabulary(train, tau)
-        log.info("tag vocabulary: %d tags from %d train images", len(vocabulary), len(train))
+        vocabulary = tag_vocabulary(_train_lists(lists, subsets), tau)
+        log.info("tag vocabulary: %d tags", len(vocabulary))
+        vocabularies = dict.fromkeys(SUBSETS, vocabulary)
+    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed)
 
-    neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
-    similarity = np.empty((len(ids), max_rank), dtype=np.float32)
-    for subset in SUBSETS:
-        rows = np.flatnonzero(subsets == subset)
-        if len(rows) == 0:
-            continue
-        if len(rows) <= max_rank:
-            raise ValueError(
-                f"subset {subset!r} has {len(rows)} images; need more than max_rank={max_rank}"
-            )
-        log.info("%s neighbors of %d %s images", kind, len(rows), subset)
-        X = binary_matrix([lists[i] for i in rows], vocabulary)
-        nb, sim = jaccard_topk(X, max_rank, tie_rank[rows])
-        neighbors[rows] = ids[rows][nb]
-        similarity[rows] = sim
 
-    offsets = pa.array(np.arange(0, neighbors.size + 1, max_rank, dtype=np.int32))
-    return pa.table(
-        {
-            "image_id": pa.array(ids, pa.int64()),
-            "subset": pa.array(subsets.tolist(), pa.string()),
-            "neighbors": pa.ListArray.from_arrays(offsets, pa.array(neighbors.reshape(-1))),
-            "similarity": pa.ListArray.from_arrays(offsets, pa.array(similarity.reshape(-1))),
-        },
-        schema=NEIGHBORS,
-    )
+def _train_lists(lists: list, subsets: np.ndarray) -> list:
+    train = [items for items, subset in zip(lists, subsets) if subset == "train"]
+    if not train:
+        raise ValueError("the split has no train images to build the tag vocabulary from")
+    return train
+
+
+def overlap_vocabularies(top_tags: list[str], overlap: int, seed: int) -> tuple[list[str], list[str]]:
+    """Fig. 8's two vocabularies: the top tags, shuffled, give each vocabulary half of them,
+    of which `overlap` percent are shared; the rest of each half is its own."""
+    half = len(top_tags) // 2
+    shared = round(half * overlap / 100)
+    shuffled = [top_tags[i] for i in np.random.default_rng(seed).permutation(len(top_tags))]
+    own = half - shared
+    return shuffled[: shared + own], shuffled[:shared] + shuffled[shared + own : shared + 2 * own]
+
+
+def vocabulary_split_neighbors(
+    images: pa.Table, split: pa.Table, *, size: int, overlap: int, max_rank: int, seed: int
+) -> pa.Table:
+    """Tag neighbors for vocabulary generalization (Fig. 8): train and val images use the
+    training vocabulary, test images the testing one; the two share `overlap` percent."""
+    ids, subsets, lists = _split_lists(images, split, "tags")
+    top = tag_vocabulary(_train_lists(lists, subsets), size)
+    train_vocabulary, test_vocabulary = overlap_vocabularies(top, overlap, seed)
+    vocabularies = {"train": train_vocabulary, "val": train_vocabulary, "test": test_vocabulary}
+    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed)
+
+
+def for_meta(meta: str, images: pa.Table, split: pa.Table, *, max_rank: int, seed: int) -> pa.Table:
+    """The neighbors a `{meta}` path name asks for, from metadata (visual ones need features)."""
+    kind, params = parse_meta(meta)
+    if kind == "tagsplit":
+        return vocabulary_split_neighbors(images, split, max_rank=max_rank, seed=seed, **params)
+    if kind == "visual":
+        raise ValueError(f"{meta!r}: visual neighbors come from features (neighborhoods.visual)")
+    return metadata_neighbors(images, split, kind, max_rank=max_rank, seed=seed, **params)

@@ -12,6 +12,7 @@ import scipy.sparse as sp
 import torch
 
 from . import tables
+from .labels import label_matrix, read_concepts
 from .neighbors import binary_matrix, tag_vocabulary
 
 
@@ -33,22 +34,6 @@ class SplitData:
     def tag_vectors(self, rows: torch.Tensor) -> torch.Tensor:
         """Dense binary tag vectors of a minibatch; the full matrix stays sparse."""
         return torch.from_numpy(self.tags[rows.numpy()].toarray().astype(np.float32))
-
-
-def read_concepts(path: str | Path) -> list[str]:
-    return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
-
-
-def label_matrix(label_lists: list[list[str]], concepts: list[str]) -> np.ndarray:
-    """Multi-hot (n, L) matrix; a label outside the concept list is an error, not a silent zero."""
-    index = {name: i for i, name in enumerate(concepts)}
-    matrix = np.zeros((len(label_lists), len(concepts)), dtype=np.float32)
-    for row, labels in enumerate(label_lists):
-        for label in labels:
-            if label not in index:
-                raise ValueError(f"image row {row}: label {label!r} is not in the concept list")
-            matrix[row, index[label]] = 1.0
-    return matrix
 
 
 def load(

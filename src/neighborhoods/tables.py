@@ -95,3 +95,30 @@ def read_scores(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     if n and scores.size % n:
         raise ValueError(f"{path}: rows have different numbers of scores")
     return table.column("image_id").to_numpy(), scores.reshape(n, -1)
+
+
+def split_arrays(split: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """(image ids, subset names) of a split, checked: ids unique, subsets known."""
+    ids = split.column("image_id").to_numpy()
+    subsets = np.asarray(split.column("subset").to_pylist(), dtype=object)
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError("split lists an image_id more than once")
+    unknown = set(subsets) - set(SUBSETS)
+    if unknown:
+        raise ValueError(f"split has unknown subset(s) {sorted(unknown)}; expected {SUBSETS}")
+    return ids, subsets
+
+
+def neighbors_table(ids: np.ndarray, subsets: np.ndarray, neighbors: np.ndarray, similarity: np.ndarray) -> pa.Table:
+    """A NEIGHBORS table from (n,) ids and subsets and (n, k) neighbor ids and similarities."""
+    k = neighbors.shape[1]
+    offsets = pa.array(np.arange(0, neighbors.size + 1, k, dtype=np.int32))
+    return pa.table(
+        {
+            "image_id": pa.array(ids, pa.int64()),
+            "subset": pa.array(list(subsets), pa.string()),
+            "neighbors": pa.ListArray.from_arrays(offsets, pa.array(neighbors.reshape(-1), pa.int64())),
+            "similarity": pa.ListArray.from_arrays(offsets, pa.array(similarity.reshape(-1), pa.float32())),
+        },
+        schema=NEIGHBORS,
+    )

@@ -33,38 +33,56 @@ def build_model(experiment: Experiment, data: SplitData, *, hidden: int, dropout
     return Logistic(input_dim, n_labels)
 
 
+def sample_choices(n: int, m: int, M: int, generator: torch.Generator) -> torch.Tensor:
+    """For each of n images, m distinct positions among its M nearest neighbors: (n, m)."""
+    return torch.rand(n, M, generator=generator).argsort(dim=1)[:, :m]
+
+
 def sample_neighborhoods(neighbor_rows: torch.Tensor, m: int, M: int, generator: torch.Generator) -> torch.Tensor:
     """One random m-subset of the M nearest neighbors per image: (B, Mmax) -> (B, m) rows."""
     if neighbor_rows.shape[1] < M:
         raise ValueError(f"M={M} but only {neighbor_rows.shape[1]} neighbors are stored per image")
-    choice = torch.rand(neighbor_rows.shape[0], M, generator=generator).argsort(dim=1)[:, :m]
-    return neighbor_rows[:, :M].gather(1, choice)
+    return neighbor_rows[:, :M].gather(1, sample_choices(len(neighbor_rows), m, M, generator))
+
+
+def _inputs(data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment) -> torch.Tensor:
+    """The input vector of a logistic model, or the image features of the neighborhood model."""
+    source = TRAINED[experiment.model]
+    if source == "labels":
+        return subset.labels[batch]
+    if source == "tags":
+        return data.tag_vectors(subset.rows[batch])
+    return data.features[subset.rows[batch]]
 
 
 def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator):
-    rows = subset.rows[batch]
-    source = TRAINED[experiment.model]
-    if source == "labels":
-        return model(subset.labels[batch])
-    if source == "tags":
-        return model(data.tag_vectors(rows))
-    if experiment.model == "visual":
-        return model(data.features[rows])
+    x = _inputs(data, subset, batch, experiment)
+    if experiment.model != "neighborhood":
+        return model(x)
     neighborhood = sample_neighborhoods(subset.neighbor_rows[batch], experiment.m, experiment.M, generator)
-    tags = data.tag_vectors(rows) if experiment.tag_vector else None
-    return model(data.features[rows], data.features[neighborhood], tags)
+    tags = data.tag_vectors(subset.rows[batch]) if experiment.tag_vector else None
+    return model(x, data.features[neighborhood], tags)
 
 
 @torch.inference_mode()
 def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *, samples: int, seed: int, batch_size: int = 1024) -> np.ndarray:
-    """Scores (n, L): logits averaged over `samples` sampled neighborhoods (1 for visual only)."""
+    """Scores (n, L): for the neighborhood model, logits averaged over `samples` sampled
+    neighborhoods of m of the M nearest; plain logits for the logistic models."""
     model.eval()
     subset = data.subsets[subset_name]
     generator = torch.Generator().manual_seed(seed)
-    samples = samples if experiment.model == "neighborhood" else 1
     out = []
     for batch in torch.arange(len(subset.rows)).split(batch_size):
-        out.append(sum(_forward(model, data, subset, batch, experiment, generator) for _ in range(samples)) / samples)
+        x = _inputs(data, subset, batch, experiment)
+        if experiment.model != "neighborhood":
+            out.append(model(x))
+            continue
+        if subset.neighbor_rows.shape[1] < experiment.M:
+            raise ValueError(f"M={experiment.M} but only {subset.neighbor_rows.shape[1]} neighbors are stored per image")
+        z = data.features[subset.neighbor_rows[batch, : experiment.M]]
+        choices = [sample_choices(len(batch), experiment.m, experiment.M, generator) for _ in range(samples)]
+        tags = data.tag_vectors(subset.rows[batch]) if experiment.tag_vector else None
+        out.append(model.averaged(x, z, choices, tags))
     return torch.cat(out).numpy()
 
 

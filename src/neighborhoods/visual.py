@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .tables import NEIGHBORS, SUBSETS
+from .tables import SUBSETS, neighbors_table, split_arrays
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +128,7 @@ def visual_neighbors(
     index = pd.Index(feature_ids)
     if not index.is_unique:
         raise ValueError("feature_ids list an image more than once")
-    ids = split.column("image_id").to_numpy()
-    subsets = np.asarray(split.column("subset").to_pylist(), dtype=object)
-    if len(np.unique(ids)) != len(ids):
-        raise ValueError("split lists an image_id more than once")
-    unknown = set(subsets) - set(SUBSETS)
-    if unknown:
-        raise ValueError(f"split has unknown subset(s) {sorted(unknown)}; expected {SUBSETS}")
+    ids, subsets = split_arrays(split)
     found = index.get_indexer(ids)
     missing = ids[found < 0]
     if len(missing):
@@ -159,13 +153,4 @@ def visual_neighbors(
         neighbors[rows] = ids[rows][nb]
         similarity[rows] = -sq
 
-    offsets = pa.array(np.arange(0, neighbors.size + 1, max_rank, dtype=np.int32))
-    return pa.table(
-        {
-            "image_id": pa.array(ids, pa.int64()),
-            "subset": pa.array(subsets.tolist(), pa.string()),
-            "neighbors": pa.ListArray.from_arrays(offsets, pa.array(neighbors.reshape(-1))),
-            "similarity": pa.ListArray.from_arrays(offsets, pa.array(similarity.reshape(-1))),
-        },
-        schema=NEIGHBORS,
-    )
+    return neighbors_table(ids, subsets, neighbors, similarity)

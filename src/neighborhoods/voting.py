@@ -156,3 +156,37 @@ def choose_vote_weight(
             {"weight": float(weight), "val_mAP_L": metrics["mAP_L"], "val_mAP_I": metrics["mAP_I"]}
         )
     return _best(rows, ["weight"]), pd.DataFrame(rows)
+
+
+def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """CNN + kNN voting on a split (a splitdata.SplitData): tuned on val, scored on test.
+
+    Returns the test scores and the validation table, whose `chosen` column marks the setting used.
+    """
+    features = data.features.numpy()
+    train, val, test = (data.subsets[name] for name in ("train", "val", "test"))
+    best, table = choose_knn(
+        features[train.rows], train.labels.numpy(), features[val.rows], val.labels.numpy(), ks=ks, weightings=weightings
+    )
+    table["chosen"] = (table["k"] == best["k"]) & (table["weighting"] == best["weighting"])
+    scores = knn_vote(
+        features[train.rows], train.labels.numpy(), features[test.rows], k=best["k"], weighting=best["weighting"]
+    )
+    return scores, table
+
+
+def neighborhood_vote_on_split(data, visual_model, *, M: int, weights: list[float]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Image neighborhoods + CNN voting on a split: the visual-only logits of each image plus
+    the weighted mean of its M nearest neighbors' logits; the weight is tuned on val."""
+    import torch
+
+    with torch.inference_mode():
+        logits = visual_model.eval()(data.features).numpy()
+
+    def parts(name):
+        subset = data.subsets[name]
+        return logits[subset.rows.numpy()], logits[subset.neighbor_rows[:, :M].numpy()]
+
+    best, table = choose_vote_weight(*parts("val"), data.subsets["val"].labels.numpy(), weights=weights)
+    table["chosen"] = table["weight"] == best["weight"]
+    return neighborhood_vote(*parts("test"), best["weight"]), table

@@ -1,7 +1,7 @@
 rule features:
     input:
         images=f"{RESULTS}/data/images.parquet",
-        image_dir=f"{RESULTS}/images",
+        image_dir=IMAGE_ROOT,
     output:
         f"{RESULTS}/features/{{backbone}}.parquet",
     log:

@@ -4,7 +4,7 @@ rule synthesize:
         concepts=f"{RESULTS}/data/concepts.txt",
         stats=f"{RESULTS}/data/stats.json",
         counts=f"{RESULTS}/data/ingest_counts.json",
-        image_dir=directory(f"{RESULTS}/images"),
+        image_dir=directory(IMAGE_ROOT),
     log:
         f"{LOGS}/synthesize.log",
     benchmark:

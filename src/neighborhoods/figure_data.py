@@ -1,0 +1,158 @@
+"""Load what each of the paper's figures shows from the pipeline's files, then draw it.
+
+One function per figure, called by the figure rules with paths; the drawing itself is in
+`figures`, which knows nothing about files.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+
+from . import figures, report, splitdata, tables, train
+from .labels import label_matrix, read_concepts
+
+SHOWN_SIDE = 96  # pixels per side of the thumbnails in Figures 3 and 4
+
+
+def _labels_by_id(images_path, concepts: list[str]) -> dict[int, np.ndarray]:
+    images = tables.read(images_path, tables.IMAGES)
+    matrix = label_matrix(images.column("labels").to_pylist(), concepts).astype(bool)
+    return dict(zip(images.column("image_id").to_pylist(), matrix))
+
+
+def _subset_ids(split_path, subset: str) -> np.ndarray:
+    ids, subsets = tables.split_arrays(tables.read(split_path, tables.SPLIT))
+    return ids[subsets == subset]
+
+
+def figure5(stem, *, images, concepts, split, model_scores, visual_scores, highlight) -> None:
+    """Precision-recall and per-label AP on one split's test subset."""
+    concepts = read_concepts(concepts)
+    labels = _labels_by_id(images, concepts)
+    model_ids, model = tables.read_scores(model_scores)
+    visual_ids, visual = tables.read_scores(visual_scores)
+    order = pd.Index(visual_ids).get_indexer(model_ids)
+    if (order < 0).any():
+        raise ValueError(f"{model_scores} and {visual_scores} score different images")
+    frequency = np.mean([labels[int(i)] for i in _subset_ids(split, "train")], axis=0)
+    figures.figure5(
+        stem,
+        concepts=concepts,
+        y_true=np.stack([labels[int(i)] for i in model_ids]),
+        model_scores=model,
+        visual_scores=visual[order],
+        label_frequency=frequency,
+        highlight=tuple(highlight),
+    )
+
+
+def agreement_curve(neighbors_path, labels: dict[int, np.ndarray]) -> tuple[np.ndarray, float]:
+    """Fig. 6's curve for one neighbors file, pooling the images of every subset."""
+    table = tables.read(neighbors_path, tables.NEIGHBORS)
+    ids = table.column("image_id").to_numpy()
+    neighbor_ids = np.stack(table.column("neighbors").to_numpy(zero_copy_only=False))
+    rows = pd.Index(ids).get_indexer(neighbor_ids.ravel()).reshape(neighbor_ids.shape)
+    return figures.neighbor_label_agreement(np.stack([labels[int(i)] for i in ids]), rows)
+
+
+def figure6(stem, *, images, concepts, neighbors: dict[str, str]) -> None:
+    labels = _labels_by_id(images, read_concepts(concepts))
+    curves = {kind: agreement_curve(path, labels) for kind, path in neighbors.items()}
+    base_rate = next(iter(curves.values()))[1]
+    figures.figure6(stem, {kind: curve for kind, (curve, _) in curves.items()}, base_rate)
+
+
+def sweep_table(points: list[tuple[float, list[str]]], key: str = "value") -> pd.DataFrame:
+    """Mean and sample std over splits of mAP_L and mAP_I for each swept value."""
+    rows = []
+    for value, paths in points:
+        summary = report.summarize([("", report.load_metrics(paths), None)], ["mAP_L", "mAP_I"]).set_index("metric")
+        row = {key: value}
+        for metric in ("mAP_L", "mAP_I"):
+            row[metric], row[f"{metric}_std"] = summary.loc[metric, ["mean", "std"]]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _baseline(paths: list[str]) -> dict[str, float]:
+    values = report.load_metrics(paths)
+    return {metric: float(np.mean([v[metric] for v in values])) for metric in ("mAP_L", "mAP_I")}
+
+
+def figure7(stem, *, sweeps: dict[str, list[tuple[float, list[str]]]], baseline: list[str]) -> None:
+    figures.figure7(stem, {name: sweep_table(points) for name, points in sweeps.items()}, _baseline(baseline))
+
+
+def figure8(stem, *, overlaps: list[tuple[float, list[str]]], baseline: list[str]) -> None:
+    table = sweep_table([(percent / 100, paths) for percent, paths in overlaps], key="overlap")
+    figures.figure8(stem, table, _baseline(baseline))
+
+
+def _thumbnail(image_root, path: str) -> np.ndarray:
+    with Image.open(Path(image_root) / path) as image:
+        return np.asarray(image.convert("RGB").resize((SHOWN_SIDE, SHOWN_SIDE)))
+
+
+def _paths_by_id(images_path) -> dict[int, str]:
+    images = tables.read(images_path, tables.IMAGES)
+    return dict(zip(images.column("image_id").to_pylist(), images.column("path").to_pylist()))
+
+
+def figure3(stem, *, images, concepts, split, features, neighbors, model, image_root, seed: int, examples: int = 4) -> None:
+    """W_y, and the test images whose labels lean most on v_x and most on v_z (eq. 6)."""
+    data = splitdata.load(images, concepts, split, features, neighbors)
+    net, experiment = train.load(model, data)
+    test = data.subsets["test"]
+    generator = torch.Generator().manual_seed(seed)
+    rows = train.sample_neighborhoods(test.neighbor_rows, experiment.m, experiment.M, generator)
+    with torch.inference_mode():
+        v_x, v_z = net.hidden_states(data.features[test.rows], data.features[rows])
+    W_y = net.output.weight.detach().numpy()
+    shares = figures.score_shares(W_y, v_x.numpy(), v_z.numpy())
+    truth = test.labels.numpy().astype(bool)
+    per_image = (shares * truth).sum(axis=1) / truth.sum(axis=1)
+    order = np.argsort(per_image, kind="stable")
+    chosen = np.concatenate([order[::-1][:examples], order[:examples]])
+    paths = _paths_by_id(images)
+    figures.figure3(
+        stem,
+        W_y=W_y,
+        hidden=v_x.shape[1],
+        concepts=data.concepts,
+        shares=shares,
+        images=[_thumbnail(image_root, paths[int(test.image_ids[i])]) for i in chosen],
+        example_titles=[f"v_x share {per_image[i]:.2f}" for i in chosen],
+    )
+
+
+def figure4(stem, *, images, concepts, neighbors, model_scores, visual_scores, image_root, examples: int = 6) -> None:
+    """The test images where the model's top 3 gains most over visual only, with 6 neighbors."""
+    concepts = read_concepts(concepts)
+    labels = _labels_by_id(images, concepts)
+    ids, model = tables.read_scores(model_scores)
+    visual_ids, visual = tables.read_scores(visual_scores)
+    visual = visual[pd.Index(visual_ids).get_indexer(ids)]
+    truth = np.stack([labels[int(i)] for i in ids])
+    top = {name: np.argsort(-s, axis=1, kind="stable")[:, :3] for name, s in (("model", model), ("visual", visual))}
+    correct = {name: np.take_along_axis(truth, t, axis=1).sum(axis=1) for name, t in top.items()}
+    gain = correct["model"] - correct["visual"]
+    chosen = np.argsort(-gain, kind="stable")[:examples]
+    table = tables.read(neighbors, tables.NEIGHBORS)
+    neighbor_ids = dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist()))
+    paths = _paths_by_id(images)
+    figures.figure4(
+        stem,
+        [
+            {
+                "image": _thumbnail(image_root, paths[int(ids[i])]),
+                "neighbors": [_thumbnail(image_root, paths[j]) for j in neighbor_ids[int(ids[i])][:6]],
+                "truth": [concepts[c] for c in np.flatnonzero(truth[i])],
+                "visual_top3": [concepts[c] for c in top["visual"][i]],
+                "model_top3": [concepts[c] for c in top["model"][i]],
+            }
+            for i in chosen
+        ],
+    )

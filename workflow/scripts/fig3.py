@@ -1,0 +1,16 @@
+from pathlib import Path
+
+from neighborhoods import figure_data, joblog
+
+with joblog.to_file(snakemake.log[0]):
+    figure_data.figure3(
+        Path(snakemake.output.png).with_suffix(""),
+        images=snakemake.input.images,
+        concepts=snakemake.input.concepts,
+        split=snakemake.input.split,
+        features=snakemake.input.features,
+        neighbors=snakemake.input.neighbors,
+        model=snakemake.input.model,
+        image_root=snakemake.input.image_dir,
+        seed=snakemake.params.seed,
+    )

@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from neighborhoods import figure_data, joblog
+
+with joblog.to_file(snakemake.log[0]):
+    figure_data.figure4(
+        Path(snakemake.output.png).with_suffix(""),
+        images=snakemake.input.images,
+        concepts=snakemake.input.concepts,
+        neighbors=snakemake.input.neighbors,
+        model_scores=snakemake.input.model_scores,
+        visual_scores=snakemake.input.visual_scores,
+        image_root=snakemake.input.image_dir,
+    )

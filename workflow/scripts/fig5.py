@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from neighborhoods import figure_data, joblog
+
+with joblog.to_file(snakemake.log[0]):
+    figure_data.figure5(
+        Path(snakemake.output.png).with_suffix(""),
+        images=snakemake.input.images,
+        concepts=snakemake.input.concepts,
+        split=snakemake.input.split,
+        model_scores=snakemake.input.model_scores,
+        visual_scores=snakemake.input.visual_scores,
+        highlight=snakemake.params.highlight,
+    )

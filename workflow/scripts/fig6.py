@@ -1,0 +1,15 @@
+from pathlib import Path
+
+from neighborhoods import figure_data, joblog
+
+with joblog.to_file(snakemake.log[0]):
+    figure_data.figure6(
+        Path(snakemake.output.png).with_suffix(""),
+        images=snakemake.input.images,
+        concepts=snakemake.input.concepts,
+        neighbors={
+            name.removeprefix("neighbors_"): path
+            for name, path in snakemake.input.items()
+            if name.startswith("neighbors_")
+        },
+    )

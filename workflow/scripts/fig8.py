@@ -1,0 +1,10 @@
+from pathlib import Path
+
+from neighborhoods import figure_data, joblog
+
+with joblog.to_file(snakemake.log[0]):
+    figure_data.figure8(
+        Path(snakemake.output.png).with_suffix(""),
+        overlaps=[(p, snakemake.input[f"overlap_{p}"]) for p in snakemake.params.overlaps],
+        baseline=snakemake.input.baseline,
+    )

@@ -1,0 +1,20 @@
+from neighborhoods import joblog, splitdata, tables, train, voting
+
+with joblog.to_file(snakemake.log[0]):
+    data = splitdata.load(
+        snakemake.input.images,
+        snakemake.input.concepts,
+        snakemake.input.split,
+        snakemake.input.features,
+        snakemake.input.neighbors,
+    )
+    visual_model, _ = train.load(snakemake.input.model, data)
+    scores, table = voting.neighborhood_vote_on_split(
+        data,
+        visual_model,
+        M=int(snakemake.wildcards.M),
+        weights=snakemake.params.weights,
+    )
+    table.to_csv(snakemake.output.choice, index=False)
+    test_ids = data.subsets["test"].image_ids
+    tables.write(tables.scores_table(test_ids, scores), snakemake.output.scores)
