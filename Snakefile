@@ -1,6 +1,5 @@
 from snakemake.utils import min_version, validate
 
-
 min_version("9.0")
 
 
@@ -11,6 +10,14 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    k=r"\d+",
+    meta=r"tags-tau\d+|sets|groups|tagsplit\d+-overlap\d+|visual-[a-z0-9_]+",
+    backbone=r"[a-z0-9_]+",
+
+
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/splits.smk"
 include: "workflow/rules/features.smk"

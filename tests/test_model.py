@@ -47,3 +47,12 @@ def test_he_initialisation_and_regularised_matrices():
     assert torch.all(model.image.bias == 0)
     assert [w.shape for w in model.weight_matrices()] == [(500, 2000), (500, 2000), (81, 1000)]
     assert [w.shape for w in Logistic(10, 3).weight_matrices()] == [(3, 10)]
+
+
+def test_averaged_scores_equal_the_mean_of_forward_passes_over_the_same_neighborhoods():
+    torch.manual_seed(0)
+    model = NeighborhoodModel(feature_dim=6, n_labels=4, hidden=8, tag_dim=2).eval()
+    x, z, tags = torch.randn(5, 6), torch.randn(5, 4, 6), torch.randint(0, 2, (5, 2)).float()
+    choices = [torch.randperm(4)[:2].repeat(5, 1), torch.stack([torch.randperm(4)[:2] for _ in range(5)])]
+    expected = sum(model(x, z[torch.arange(5)[:, None], c], tags) for c in choices) / 2
+    torch.testing.assert_close(model.averaged(x, z, choices, tags), expected)

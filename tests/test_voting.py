@@ -145,3 +145,55 @@ def test_choose_vote_weight_uses_informative_neighbors():
     best, table = choose_vote_weight(own, truthful, y, weights=[0.0, 0.25, 1.0, 4.0])
     assert best["weight"] > 0
     assert best["val_mAP_L"] == table.val_mAP_L.max() > table.val_mAP_L.iloc[0]
+
+
+# ---- on a split, as the pipeline calls them ------------------------------------------------
+
+
+def _toy_split():
+    import torch
+
+    from neighborhoods.splitdata import SplitData, Subset
+
+    rng = np.random.default_rng(0)
+    n = 240
+    cluster = rng.integers(0, 3, n)
+    features = (np.eye(3)[cluster] * 2 + rng.normal(size=(n, 3))).astype(np.float32)
+    subsets = {}
+    for j, name in enumerate(("train", "val", "test")):
+        rows = np.arange(j, n, 3)
+        neighbor_rows = np.stack([rng.choice(rows[rows != r], 6, replace=False) for r in rows])
+        labels = np.eye(3, dtype=np.float32)[cluster[rows]]
+        subsets[name] = Subset(rows, torch.tensor(rows), torch.tensor(labels), torch.tensor(neighbor_rows))
+    return SplitData(torch.tensor(features), ["a", "b", "c"], subsets)
+
+
+def test_knn_on_split_scores_test_with_the_setting_chosen_on_val():
+    data = _toy_split()
+    scores, table = voting.knn_on_split(data, ks=[1, 5, 15], weightings=["uniform", "distance"])
+    chosen = table[table["chosen"]]
+    assert len(chosen) == 1 and chosen["val_mAP_L"].item() == table["val_mAP_L"].max()
+    f = data.features.numpy()
+    train, test = data.subsets["train"], data.subsets["test"]
+    expected = voting.knn_vote(
+        f[train.rows], train.labels.numpy(), f[test.rows], k=int(chosen["k"].item()), weighting=chosen["weighting"].item()
+    )
+    np.testing.assert_array_equal(scores, expected)
+
+
+def test_neighborhood_vote_on_split_adds_the_weighted_mean_of_neighbor_logits():
+    import torch
+
+    from neighborhoods.model import Logistic
+
+    data = _toy_split()
+    model = Logistic(3, 3)
+    with torch.no_grad():
+        model.output.weight.copy_(torch.eye(3))
+        model.output.bias.zero_()
+    scores, table = voting.neighborhood_vote_on_split(data, model, M=4, weights=[0.0, 1.0])
+    weight = table.loc[table["chosen"], "weight"].item()
+    test = data.subsets["test"]
+    f = data.features.numpy()
+    expected = f[test.rows] + weight * f[test.neighbor_rows[:, :4].numpy()].mean(axis=1)
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)

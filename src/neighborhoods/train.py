@@ -6,7 +6,6 @@ epoch the model is scored on the validation subset and the best snapshot (by mAP
 Neighborhoods are sampled for the whole minibatch in one indexing step.
 """
 
-import copy
 import logging
 import time
 
@@ -55,34 +54,37 @@ def _inputs(data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Ex
     return data.features[subset.rows[batch]]
 
 
-def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator):
-    x = _inputs(data, subset, batch, experiment)
+def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator, device):
+    x = _inputs(data, subset, batch, experiment).to(device, non_blocking=True)
     if experiment.model != "neighborhood":
         return model(x)
     neighborhood = sample_neighborhoods(subset.neighbor_rows[batch], experiment.m, experiment.M, generator)
-    tags = data.tag_vectors(subset.rows[batch]) if experiment.tag_vector else None
-    return model(x, data.features[neighborhood], tags)
+    z = data.features[neighborhood].to(device, non_blocking=True)
+    tags = data.tag_vectors(subset.rows[batch]).to(device) if experiment.tag_vector else None
+    return model(x, z, tags)
 
 
 @torch.inference_mode()
 def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *, samples: int, seed: int, batch_size: int = 1024) -> np.ndarray:
     """Scores (n, L): for the neighborhood model, logits averaged over `samples` sampled
-    neighborhoods of m of the M nearest; plain logits for the logistic models."""
+    neighborhoods of m of the M nearest; plain logits for the logistic models. Runs on the
+    model's device; features stay in host memory and each batch is copied over."""
     model.eval()
+    device = next(model.parameters()).device
     subset = data.subsets[subset_name]
     generator = torch.Generator().manual_seed(seed)
     out = []
     for batch in torch.arange(len(subset.rows)).split(batch_size):
-        x = _inputs(data, subset, batch, experiment)
+        x = _inputs(data, subset, batch, experiment).to(device)
         if experiment.model != "neighborhood":
-            out.append(model(x))
+            out.append(model(x).cpu())
             continue
         if subset.neighbor_rows.shape[1] < experiment.M:
             raise ValueError(f"M={experiment.M} but only {subset.neighbor_rows.shape[1]} neighbors are stored per image")
-        z = data.features[subset.neighbor_rows[batch, : experiment.M]]
-        choices = [sample_choices(len(batch), experiment.m, experiment.M, generator) for _ in range(samples)]
-        tags = data.tag_vectors(subset.rows[batch]) if experiment.tag_vector else None
-        out.append(model.averaged(x, z, choices, tags))
+        z = data.features[subset.neighbor_rows[batch, : experiment.M]].to(device)
+        choices = [sample_choices(len(batch), experiment.m, experiment.M, generator).to(device) for _ in range(samples)]
+        tags = data.tag_vectors(subset.rows[batch]).to(device) if experiment.tag_vector else None
+        out.append(model.averaged(x, z, choices, tags).cpu())
     return torch.cat(out).numpy()
 
 
@@ -98,10 +100,14 @@ def fit(
     epochs: int,
     test_samples: int,
     seed: int,
+    device: str | torch.device = "cpu",
 ) -> tuple[nn.Module, pd.DataFrame]:
-    """Train from a seeded start; return the best-on-validation model and the per-epoch history."""
+    """Train from a seeded start; return the best-on-validation model and the per-epoch history.
+
+    Sampling and gathering stay on the CPU (seeded, so runs repeat); the model runs on `device`.
+    """
     torch.manual_seed(seed)  # initialisation and dropout
-    model = build_model(experiment, data, hidden=hidden, dropout=dropout)
+    model = build_model(experiment, data, hidden=hidden, dropout=dropout).to(device)
     optimizer = torch.optim.RMSprop(model.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     generator = torch.Generator().manual_seed(seed)
@@ -115,8 +121,8 @@ def fit(
         model.train()
         order = torch.randperm(len(train.rows), generator=generator)
         for batch in order.split(batch_size):
-            logits = _forward(model, data, train, batch, experiment, generator)
-            data_loss = loss_fn(logits, train.labels[batch]) / len(batch)
+            logits = _forward(model, data, train, batch, experiment, generator, device)
+            data_loss = loss_fn(logits, train.labels[batch].to(device)) / len(batch)
             penalty = 0.5 * l2 * sum(w.pow(2).sum() for w in model.weight_matrices())
             optimizer.zero_grad()
             (data_loss + penalty).backward()
@@ -137,7 +143,8 @@ def fit(
         log.info("epoch %d: %s", epoch, history[-1])
         progress.set_postfix(val_mAP_L=f"{val_metrics['mAP_L']:.2f}", refresh=False)
         if val_metrics["mAP_L"] > best_score:
-            best_score, best_state = val_metrics["mAP_L"], copy.deepcopy(model.state_dict())
+            best_score = val_metrics["mAP_L"]
+            best_state = {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
     progress.close()
     model.load_state_dict(best_state)
     history = pd.DataFrame(history)

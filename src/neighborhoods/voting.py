@@ -8,6 +8,7 @@
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import torch
 
 from .metrics import evaluate
 from .visual import l2_topk
@@ -178,8 +179,6 @@ def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndar
 def neighborhood_vote_on_split(data, visual_model, *, M: int, weights: list[float]) -> tuple[np.ndarray, pd.DataFrame]:
     """Image neighborhoods + CNN voting on a split: the visual-only logits of each image plus
     the weighted mean of its M nearest neighbors' logits; the weight is tuned on val."""
-    import torch
-
     with torch.inference_mode():
         logits = visual_model.eval()(data.features).numpy()
 

@@ -4,15 +4,18 @@ rule knn_voting:
     output:
         scores=f"{RESULTS}/runs/knn/split{{k}}/scores.parquet",
         choice=f"{RESULTS}/runs/knn/split{{k}}/validation.csv",
-    params:
-        ks=config["baselines"]["knn_k"],
-        weightings=config["baselines"]["knn_weighting"],
     log:
         f"{LOGS}/runs/knn/split{{k}}/knn.log",
     benchmark:
         f"{LOGS}/benchmarks/runs/knn/split{{k}}/knn.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    params:
+        ks=config["baselines"]["knn_k"],
+        weightings=config["baselines"]["knn_weighting"],
     script:
         "../scripts/knn_voting.py"
 
@@ -24,11 +27,14 @@ rule neighborhood_voting:
     output:
         scores=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/scores.parquet",
         choice=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/validation.csv",
-    params:
-        weights=config["baselines"]["vote_weights"],
     log:
         f"{LOGS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/vote.log",
     conda:
         "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        weights=config["baselines"]["vote_weights"],
     script:
         "../scripts/neighborhood_voting.py"

@@ -20,7 +20,10 @@ SWEEP_SPLITS = SPLITS[: config["sweeps"]["splits"]]
 BACKBONE = config["features"]["backbone"]
 MODEL = config["model"]
 TAGS = f"tags-tau{config['neighbors']['tau']}"
-IMAGE_ROOT = f"{RESULTS}/images"
+# The user's NUS-WIDE image folder, or where images are generated or downloaded to.
+IMAGE_ROOT = (
+    DATASET == "nuswide" and config["nuswide"]["images"]
+) or f"{RESULTS}/images"
 VISUAL = f"visual-{BACKBONE}"
 # Metadata kinds as the paper names them, and the neighbors folder of each.
 META = {"tags": TAGS, "sets": "sets", "groups": "groups"}
@@ -29,12 +32,6 @@ META = {"tags": TAGS, "sets": "sets", "groups": "groups"}
 def nbr(meta, m=MODEL["m"], M=MODEL["M"], tag_vector=False):
     """The neighborhood model's experiment name, at the config's m and M by default."""
     return experiments.neighborhood(meta, m, M, tag_vector)
-
-
-wildcard_constraints:
-    k=r"\d+",
-    meta=r"tags-tau\d+|sets|groups|tagsplit\d+-overlap\d+|visual-[a-z0-9_]+",
-    backbone=r"[a-z0-9_]+",
 
 
 def split_runs(experiment, name, splits=SPLITS):
@@ -54,7 +51,7 @@ def data_inputs(k):
 
 def run_inputs(wildcards):
     """Data for a run; neighbors when the experiment uses them (at test time, those of
-    the `meta` wildcard when a rule has one: Table 4 tests with other metadata)."""
+    the `meta` wildcard where there is one: Table 4 tests with other metadata)."""
     inputs = data_inputs(wildcards.k)
     meta = wildcards.get("meta") or experiments.parse(wildcards.experiment).meta
     if meta is not None:
@@ -63,7 +60,7 @@ def run_inputs(wildcards):
 
 
 def table_inputs(rows):
-    """A table rule's inputs: row{i} holds the i-th row's metrics files."""
+    """Inputs of a table: row{i} holds the i-th row's metrics files."""
     return {f"row{i}": files for i, (_, files, _) in enumerate(rows)}
 
 

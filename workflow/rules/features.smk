@@ -11,6 +11,10 @@ rule features:
     conda:
         "../../envs/neighborhoods.yaml"
     threads: 4
+    resources:
+        mem_mb=8000,
+        runtime=600,
+        gpu=1 if config["features"]["device"] == "cuda" else 0,
     params:
         batch_size=config["features"]["batch_size"],
         workers=config["features"]["workers"],

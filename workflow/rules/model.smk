@@ -7,18 +7,23 @@ rule train:
     output:
         model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
         history=f"{RESULTS}/runs/{{experiment}}/split{{k}}/history.parquet",
-    wildcard_constraints:
-        experiment=TRAINED,
-    params:
-        hyper={key: MODEL[key] for key in FIT_KEYS},
-        seed=config["seed"],
-    threads: 1
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/train.log",
     benchmark:
         f"{LOGS}/benchmarks/runs/{{experiment}}/split{{k}}/train.tsv"
+    wildcard_constraints:
+        experiment=TRAINED,
     conda:
         "../../envs/neighborhoods.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=240,
+        gpu=1 if config["model"]["device"] == "cuda" else 0,
+    params:
+        hyper={key: MODEL[key] for key in FIT_KEYS},
+        seed=config["seed"],
+        device=MODEL["device"],
     script:
         "../scripts/train.py"
 
@@ -29,15 +34,18 @@ rule predict:
         model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
     output:
         f"{RESULTS}/runs/{{experiment}}/split{{k}}/scores.parquet",
+    log:
+        f"{LOGS}/runs/{{experiment}}/split{{k}}/predict.log",
     wildcard_constraints:
         experiment=TRAINED,
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
     params:
         samples=MODEL["test_samples"],
         seed=config["seed"],
-    log:
-        f"{LOGS}/runs/{{experiment}}/split{{k}}/predict.log",
-    conda:
-        "../../envs/neighborhoods.yaml"
     script:
         "../scripts/predict.py"
 
@@ -48,15 +56,18 @@ rule predict_other_metadata:
         model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
     output:
         f"{RESULTS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/scores.parquet",
+    log:
+        f"{LOGS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.log",
     wildcard_constraints:
         experiment=r"nbr-[^/]+",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
     params:
         samples=MODEL["test_samples"],
         seed=config["seed"],
-    log:
-        f"{LOGS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.log",
-    conda:
-        "../../envs/neighborhoods.yaml"
     script:
         "../scripts/predict.py"
 
@@ -72,5 +83,8 @@ rule evaluate:
         f"{LOGS}/runs/{{run}}/evaluate.log",
     conda:
         "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     script:
         "../scripts/evaluate.py"

@@ -67,16 +67,19 @@ rule table2:
         **table_inputs(TABLE2),
     output:
         **table_outputs("table2"),
+    log:
+        f"{LOGS}/tables/table2.log",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         title="Table 2: all methods on the test subsets, n = 3",
         rows=table_params(TABLE2),
         metrics=paper.METRICS,
         quoted=paper.TABLE2_QUOTED,
         layout="rows",
-    log:
-        f"{LOGS}/tables/table2.log",
-    conda:
-        "../../envs/neighborhoods.yaml"
     script:
         "../scripts/table.py"
 
@@ -86,16 +89,19 @@ rule table3:
         **table_inputs(TABLE3),
     output:
         **table_outputs("table3"),
+    log:
+        f"{LOGS}/tables/table3.log",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         title="Table 3: the model with neighbors from different metadata",
         rows=table_params(TABLE3),
         metrics=["mAP_L", "mAP_I"],
         quoted={},
         layout="rows",
-    log:
-        f"{LOGS}/tables/table3.log",
-    conda:
-        "../../envs/neighborhoods.yaml"
     script:
         "../scripts/table.py"
 
@@ -105,15 +111,18 @@ rule table4:
         **table_inputs(TABLE4),
     output:
         **table_outputs("table4"),
+    log:
+        f"{LOGS}/tables/table4.log",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         title="Table 4: mAP_L, trained with one metadata and tested with another",
         rows=table_params(TABLE4),
         metrics=["mAP_L"],
         quoted={},
         layout="matrix",
-    log:
-        f"{LOGS}/tables/table4.log",
-    conda:
-        "../../envs/neighborhoods.yaml"
     script:
         "../scripts/table.py"

@@ -7,6 +7,9 @@ rule split:
         f"{LOGS}/splits/split{{k}}.log",
     conda:
         "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         train=config["splits"]["train"],
         val=config["splits"]["val"],

@@ -1,6 +1,7 @@
 import torch
 
 from neighborhoods import experiments, joblog, seeds, splitdata, train
+from neighborhoods.features import resolve_device
 
 with joblog.to_file(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
@@ -18,6 +19,7 @@ with joblog.to_file(snakemake.log[0]):
         experiment,
         data,
         seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k)),
+        device=resolve_device(snakemake.params.device),
         **hyper,
     )
     train.save(snakemake.output.model, model, experiment, hyper, data)

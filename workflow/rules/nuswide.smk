@@ -1,0 +1,160 @@
+# The real NUS-WIDE (dataset: nuswide): the release, its images and its Flickr metadata, to
+# the same four files the generated dataset writes. Included from ingest.smk instead of rule
+# synthesize; IMAGE_ROOT is the user's image folder, or {RESULTS}/images when downloading.
+from neighborhoods import flickr as flickr_api
+
+NUSWIDE = config["nuswide"]
+FLICKR = config["flickr"]
+NUSWIDE_ROOT = NUSWIDE["root"]
+NUSWIDE_WORK = f"{RESULTS}/data/nuswide"
+FLICKR_SHARDS = expand(
+    f"{NUSWIDE_WORK}/flickr/shard{{shard}}of{FLICKR['jobs']}.json",
+    shard=range(FLICKR["jobs"]),
+)
+
+
+rule nuswide_release:
+    input:
+        imagelist=f"{NUSWIDE_ROOT}/ImageList/Imagelist.txt",
+        concepts=f"{NUSWIDE_ROOT}/ConceptsList/Concepts81.txt",
+        tags=f"{NUSWIDE_ROOT}/NUS_WID_Tags/All_Tags.txt",
+    output:
+        table=f"{NUSWIDE_WORK}/release.parquet",
+        summary=f"{NUSWIDE_WORK}/release.json",
+    log:
+        f"{LOGS}/ingest/release.log",
+    benchmark:
+        f"{LOGS}/benchmarks/ingest/release.tsv"
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        bad_lines=NUSWIDE["bad_lines"],
+    script:
+        "../scripts/nuswide_release.py"
+
+
+if NUSWIDE["images"]:
+
+    rule nuswide_check_images:
+        input:
+            release=f"{NUSWIDE_WORK}/release.parquet",
+            image_dir=IMAGE_ROOT,
+        output:
+            f"{NUSWIDE_WORK}/image_status.parquet",
+        log:
+            f"{LOGS}/ingest/check_images.log",
+        benchmark:
+            f"{LOGS}/benchmarks/ingest/check_images.tsv"
+        conda:
+            "../../envs/neighborhoods.yaml"
+        threads: 8
+        resources:
+            mem_mb=4000,
+            runtime=240,
+        params:
+            placeholders=NUSWIDE["placeholder_sha256"],
+        script:
+            "../scripts/nuswide_check_images.py"
+
+else:
+
+    rule nuswide_download:
+        input:
+            release=f"{NUSWIDE_WORK}/release.parquet",
+            imagelist=f"{NUSWIDE_ROOT}/ImageList/Imagelist.txt",
+            urls=f"{NUSWIDE_ROOT}/NUS-WIDE-urls.txt",
+        output:
+            status=f"{NUSWIDE_WORK}/image_status.parquet",
+            image_dir=directory(IMAGE_ROOT),
+        log:
+            f"{LOGS}/ingest/download.log",
+        benchmark:
+            f"{LOGS}/benchmarks/ingest/download.tsv"
+        conda:
+            "../../envs/neighborhoods.yaml"
+        threads: 16
+        resources:
+            mem_mb=4000,
+            runtime=4320,
+        params:
+            download=NUSWIDE["download"],
+            placeholders=NUSWIDE["placeholder_sha256"],
+            bad_lines=NUSWIDE["bad_lines"],
+        script:
+            "../scripts/nuswide_download.py"
+
+
+if not flickr_api.is_table(FLICKR["metadata"]):
+
+    rule flickr_crawl:
+        input:
+            release=f"{NUSWIDE_WORK}/release.parquet",
+        output:
+            f"{NUSWIDE_WORK}/flickr/shard{{shard}}of{FLICKR['jobs']}.json",
+        log:
+            f"{LOGS}/ingest/flickr/shard{{shard}}.log",
+        benchmark:
+            f"{LOGS}/benchmarks/ingest/flickr/shard{{shard}}.tsv"
+        wildcard_constraints:
+            shard=r"\d+",
+        conda:
+            "../../envs/neighborhoods.yaml"
+        # About 150 h for two calls per photo at 3,600/h, however many jobs share the key;
+        # a job stopped at its time limit loses nothing and resumes when run again.
+        resources:
+            mem_mb=4000,
+            runtime=10080,
+        params:
+            flickr=FLICKR,
+        script:
+            "../scripts/flickr_crawl.py"
+
+
+rule nuswide_metadata:
+    input:
+        release=f"{NUSWIDE_WORK}/release.parquet",
+        source=(
+            FLICKR["metadata"]
+            if flickr_api.is_table(FLICKR["metadata"])
+            else FLICKR_SHARDS
+        ),
+    output:
+        f"{NUSWIDE_WORK}/metadata.parquet",
+    log:
+        f"{LOGS}/ingest/metadata.log",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        flickr=FLICKR,
+    script:
+        "../scripts/nuswide_metadata.py"
+
+
+rule nuswide_ingest:
+    input:
+        release=f"{NUSWIDE_WORK}/release.parquet",
+        summary=f"{NUSWIDE_WORK}/release.json",
+        status=f"{NUSWIDE_WORK}/image_status.parquet",
+        metadata=f"{NUSWIDE_WORK}/metadata.parquet",
+    output:
+        images=f"{RESULTS}/data/images.parquet",
+        concepts=f"{RESULTS}/data/concepts.txt",
+        stats=f"{RESULTS}/data/stats.json",
+        counts=f"{RESULTS}/data/ingest_counts.json",
+    log:
+        f"{LOGS}/ingest/ingest.log",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        tags=NUSWIDE["tags"],
+    script:
+        "../scripts/nuswide_ingest.py"

@@ -1,0 +1,11 @@
+from neighborhoods import download, ingest, joblog, tables
+
+with joblog.to_file(snakemake.log[0]):
+    release = ingest.labelled(tables.read(snakemake.input.release))
+    status = download.check_folder(
+        release,
+        snakemake.input.image_dir,
+        placeholders=snakemake.params.placeholders,
+        workers=snakemake.threads,
+    )
+    tables.write(status, snakemake.output[0], download.STATUS)

@@ -1,0 +1,19 @@
+from neighborhoods import download, ingest, joblog, nuswide, tables
+
+with joblog.to_file(snakemake.log[0]):
+    options = snakemake.params.download
+    release = ingest.labelled(tables.read(snakemake.input.release))
+    urls = nuswide.image_urls(
+        release, snakemake.input.imagelist, snakemake.input.urls, options["sizes"], snakemake.params.bad_lines
+    )
+    fetcher = download.Fetcher(timeout=options["timeout"], retries=options["retries"], backoff=options["backoff"])
+    status = download.download(
+        release,
+        urls,
+        options["folder"],
+        fetcher=fetcher,
+        placeholders=snakemake.params.placeholders,
+        workers=snakemake.threads,
+    )
+    download.link_images(status, release, options["folder"], snakemake.output.image_dir)
+    tables.write(status, snakemake.output.status, download.STATUS)

@@ -1,0 +1,12 @@
+import json
+from pathlib import Path
+
+from neighborhoods import joblog, nuswide, tables
+
+with joblog.to_file(snakemake.log[0]):
+    root = Path(snakemake.input.imagelist).parents[1]  # <root>/ImageList/Imagelist.txt
+    release = nuswide.read_release(root, policy=snakemake.params.bad_lines)
+    tables.write(release.table, snakemake.output.table)
+    summary = {"concepts": release.concepts, "counts": release.counts}
+    with open(snakemake.output.summary, "w") as stream:
+        json.dump(summary, stream, indent=2)
