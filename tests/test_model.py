@@ -46,7 +46,9 @@ def test_he_initialisation_and_regularised_matrices():
     assert abs(model.image.weight.std().item() - np.sqrt(2 / 2000)) < 0.002
     assert torch.all(model.image.bias == 0)
     assert [w.shape for w in model.weight_matrices()] == [(500, 2000), (500, 2000), (81, 1000)]
-    assert [w.shape for w in Logistic(10, 3).weight_matrices()] == [(3, 10)]
+    logistic = Logistic(10, 3)
+    assert [w.shape for w in logistic.weight_matrices()] == [(3, 10)]
+    assert torch.all(logistic.output.weight == 0)
 
 
 def test_averaged_scores_equal_the_mean_of_forward_passes_over_the_same_neighborhoods():

@@ -21,7 +21,7 @@ TINY = {
     "features": {"batch_size": 32, "workers": 0},
     "neighbors": {"tau": 300, "max_rank": 8},
     "model": {"hidden": 32, "epochs": 2, "lr": 1.0e-3},
-    "baselines": {"knn_k": [1, 5], "vote_weights": [0, 1]},
+    "baselines": {"logistic_lr": [1.0e-2], "knn_k": [1, 5], "vote_weights": [0, 1]},
     "sweeps": {"splits": 1, "m": [1, 3], "M": [3, 6], "tau": [100, 300], "vocabulary": 100, "overlap": [0, 100]},
     "figures": {"highlight": ["sky", "clouds"]},
 }
@@ -78,8 +78,8 @@ def test_table2_has_every_row_over_every_split(built):
         "Our model: tag neighbors + tag vector",
     ]
     assert (table["splits"] == 2).all() and table["mean"].between(0, 100).all()
-    upper = table[(table["method"] == "Upper bound") & (table["metric"] == "mAP_L")]
-    assert upper["mean"].item() > 99  # logistic on the true labels ranks them perfectly
+    upper = table[(table["method"] == "Upper bound") & (table["metric"] == "mAP_I")]
+    assert upper["mean"].item() > 95  # logistic on the true labels ranks them (almost) perfectly
     markdown = (results / "tables" / "table2.md").read_text()
     assert "(45.78)" in markdown and "[quoted]" in markdown
     assert r"\begin{tabular}" in (results / "tables" / "table2.tex").read_text()

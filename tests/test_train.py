@@ -113,3 +113,18 @@ def test_label_and_tag_inputs_are_what_the_models_read(name):
     scores = train.predict(model, data, "test", experiment, samples=3, seed=0)
     # Labels, or tags that copy them, make the task trivial: only a model reading them gets there.
     assert metrics.evaluate(truth, scores)["mAP_L"] > 99
+
+
+def test_logistic_baselines_keep_the_learning_rate_best_on_validation():
+    data = toy_split(n=300)
+    hyper = {**FIT, "epochs": 2}
+    model, history = train.fit_experiment(experiments.parse("visual"), data, hyper=hyper, logistic_lr=[1e-4, 3e-2], seed=0)
+    best = history.groupby("lr")["val_mAP_L"].max()
+    chosen = history.loc[history["chosen"], "lr"].unique()
+    assert list(chosen) == [best.idxmax()] and set(history["lr"]) == {1e-4, 3e-2}
+    rescored = metrics.evaluate(
+        data.subsets["val"].labels.numpy().astype(bool), train.predict(model, data, "val", experiments.parse("visual"), samples=1, seed=0)
+    )["mAP_L"]
+    assert rescored == pytest.approx(best.max())
+    _, nbr_history = train.fit_experiment(experiments.parse("nbr-toy-m3-M6"), data, hyper=hyper, logistic_lr=[1e-4, 3e-2], seed=0)
+    assert set(nbr_history["lr"]) == {FIT["lr"]}

@@ -62,11 +62,17 @@ class NeighborhoodModel(nn.Module):
 
 class Logistic(nn.Module):
     """One-vs-all logistic regression on one input vector: the image's CNN features (visual
-    only), its binary tag vector (tag only) or its ground-truth labels (upper bound)."""
+    only), its binary tag vector (tag only) or its ground-truth labels (upper bound).
+
+    Starts from zero weights: the problem is convex, and He initialisation (meant for ReLU
+    layers) would only add noise that the L2 penalty takes many epochs to remove.
+    """
 
     def __init__(self, input_dim: int, n_labels: int):
         super().__init__()
-        self.output = _he_init(nn.Linear(input_dim, n_labels))
+        self.output = nn.Linear(input_dim, n_labels)
+        nn.init.zeros_(self.output.weight)
+        nn.init.zeros_(self.output.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(x)

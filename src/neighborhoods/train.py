@@ -169,3 +169,26 @@ def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
     model = build_model(experiment, data, hidden=saved["hyper"]["hidden"], dropout=saved["hyper"]["dropout"])
     model.load_state_dict(saved["state_dict"])
     return model, experiment
+
+
+def fit_best_lr(experiment: Experiment, data: SplitData, *, lrs: list[float], **settings) -> tuple[nn.Module, pd.DataFrame]:
+    """Train once per learning rate and keep the model best on validation mAP_L.
+
+    The logistic baselines converge at very different speeds (the upper bound's rare labels
+    need a larger step than CNN features), so they are tuned on validation like the other
+    baselines; the history of every rate is kept, the chosen run's rows marked `chosen`.
+    """
+    runs = [fit(experiment, data, lr=lr, **settings) for lr in lrs]
+    scores = [history["val_mAP_L"].max() for _, history in runs]
+    best = int(np.argmax(scores))
+    histories = [history.assign(lr=lr, chosen=i == best) for i, (lr, (_, history)) in enumerate(zip(lrs, runs))]
+    return runs[best][0], pd.concat(histories, ignore_index=True)
+
+
+def fit_experiment(experiment: Experiment, data: SplitData, *, hyper: dict, logistic_lr: list[float], **settings):
+    """The pipeline's training step: the neighborhood model at the configured learning rate,
+    the logistic baselines at the rate of `logistic_lr` best on validation."""
+    hyper = dict(hyper)
+    lr = hyper.pop("lr")
+    lrs = [lr] if experiment.model == "neighborhood" else logistic_lr
+    return fit_best_lr(experiment, data, lrs=lrs, **hyper, **settings)

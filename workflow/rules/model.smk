@@ -24,6 +24,7 @@ rule train:
         hyper={key: MODEL[key] for key in FIT_KEYS},
         seed=config["seed"],
         device=MODEL["device"],
+        logistic_lr=config["baselines"]["logistic_lr"],
     script:
         "../scripts/train.py"
 

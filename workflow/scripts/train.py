@@ -14,13 +14,13 @@ with joblog.to_file(snakemake.log[0]):
         snakemake.input.get("neighbors"),
         tag_tau=experiment.tau,
     )
-    hyper = snakemake.params.hyper
-    model, history = train.fit(
+    model, history = train.fit_experiment(
         experiment,
         data,
+        hyper=snakemake.params.hyper,
+        logistic_lr=snakemake.params.logistic_lr,
         seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k)),
         device=resolve_device(snakemake.params.device),
-        **hyper,
     )
-    train.save(snakemake.output.model, model, experiment, hyper, data)
+    train.save(snakemake.output.model, model, experiment, snakemake.params.hyper, data)
     history.to_parquet(snakemake.output.history)
