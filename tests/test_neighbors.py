@@ -10,6 +10,7 @@ from neighborhoods import neighbors as nbmod
 from neighborhoods.neighbors import (
     binary_matrix,
     jaccard_topk,
+    jaccard_topk_blocked,
     metadata_neighbors,
     parse_meta,
     select_topk,
@@ -61,13 +62,80 @@ def test_jaccard_topk_matches_brute_force(seed, k):
     assert not np.any(neighbors == np.arange(40)[:, None])
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [1, 5, 39])
+def test_blocked_reference_matches_brute_force(seed, k):
+    rng = np.random.default_rng(seed)
+    sets = random_sets(rng, 40)
+    rank = rng.permutation(40)
+    neighbors, similarity = jaccard_topk_blocked(as_matrix(sets), k, rank)
+    expected_nb, expected_sim = brute_force(sets, k, rank)
+    np.testing.assert_array_equal(neighbors, expected_nb)
+    np.testing.assert_array_equal(similarity, expected_sim)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_kernel_matches_brute_force_on_tie_heavy_data(seed):
+    """Tiny vocabularies (ties everywhere), several empty and duplicated rows, k small and
+    large, with a threshold sample smaller than the overlapping rows."""
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(20, 70))
+    sets = random_sets(rng, n, vocab=int(rng.integers(2, 9)), most=int(rng.integers(1, 5)))
+    for i in rng.choice(n, size=4, replace=False):
+        sets[i] = set()
+    for i, j in rng.integers(0, n, size=(6, 2)):
+        sets[i] = set(sets[j])
+    rank = rng.permutation(n)
+    for k in sorted({1, 2, 6, n // 2, n - 1}):
+        got = jaccard_topk(as_matrix(sets), k, rank)
+        expected = brute_force(sets, k, rank)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_compiled_kernel_threshold_sample(monkeypatch):
+    """The kernel's first threshold comes from a sample of each row's overlapping rows; any
+    sample size gives the same result (below k, no early threshold at all)."""
+    rng = np.random.default_rng(11)
+    X = sp_random_binary(rng, 300, 12, 0.25)
+    rank = rng.permutation(300)
+    expected = jaccard_topk_blocked(X, 7, rank)
+    for sample in (1, 7, 20, 512):
+        monkeypatch.setattr(nbmod, "SAMPLE", sample)
+        got = nbmod.jaccard_topk(X, 7, rank)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+
+
+def sp_random_binary(rng, n, items, density):
+    import scipy.sparse as sp
+
+    return sp.csr_matrix((rng.random((n, items)) < density).astype(np.int32))
+
+
+@pytest.mark.parametrize("k", [1, 10, 60])
+def test_compiled_kernel_matches_blocked_reference_on_larger_data(k):
+    """Zipf-like items over 400 rows (bigger than the kernel's row chunks, so several chunks
+    and threads), against the dense-block reference."""
+    rng = np.random.default_rng(k)
+    n, vocab = 400, 40
+    p = 1 / np.arange(1, vocab + 1)
+    sets = [set(rng.choice(vocab, size=rng.integers(0, 6), p=p / p.sum()).tolist()) for _ in range(n)]
+    X = binary_matrix([sorted(map(str, s)) for s in sets])
+    rank = rng.permutation(n)
+    got = jaccard_topk(X, k, rank)
+    expected = jaccard_topk_blocked(X, k, rank)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+
+
 def test_blocks_do_not_change_the_result(monkeypatch):
     rng = np.random.default_rng(7)
     sets = random_sets(rng, 30)
     rank = rng.permutation(30)
     whole = jaccard_topk(as_matrix(sets), 6, rank)
     monkeypatch.setattr(nbmod, "BLOCK_ELEMENTS", 70)  # blocks of 2 rows, last one short
-    blocked = jaccard_topk(as_matrix(sets), 6, rank)
+    blocked = jaccard_topk_blocked(as_matrix(sets), 6, rank)
     np.testing.assert_array_equal(whole[0], blocked[0])
     np.testing.assert_array_equal(whole[1], blocked[1])
 

@@ -78,8 +78,9 @@ def test_table2_has_every_row_over_every_split(built):
         "Our model: tag neighbors + tag vector",
     ]
     assert (table["splits"] == 2).all() and table["mean"].between(0, 100).all()
-    upper = table[(table["method"] == "Upper bound") & (table["metric"] == "mAP_I")]
-    assert upper["mean"].item() > 95  # logistic on the true labels ranks them (almost) perfectly
+    mAP_I = table[table["metric"] == "mAP_I"].set_index("method")["mean"]
+    # The true labels say more than any image or tag: the upper bound ranks labels best.
+    assert mAP_I["Upper bound"] == mAP_I.max() and mAP_I["Upper bound"] > 85
     markdown = (results / "tables" / "table2.md").read_text()
     assert "(45.78)" in markdown and "[quoted]" in markdown
     assert r"\begin{tabular}" in (results / "tables" / "table2.tex").read_text()
@@ -100,7 +101,7 @@ def test_second_run_has_nothing_to_do(built):
 
 def test_changing_a_training_parameter_reruns_only_training_and_what_follows(built):
     changed = write_config(built / "changed", {**TINY, "model": {**TINY["model"], "epochs": 3}})
-    jobs = planned_jobs(snakemake(built, "--dry-run", "--configfile", str(changed), "table2"))
+    jobs = planned_jobs(snakemake(built, "table2", "--dry-run", "--configfile", str(changed)))
     # Five trained rows (upper, tag-only, visual, tag neighbors, + tag vector) over two splits;
     # kNN voting trains nothing and stays; neighborhood voting reads the retrained visual model.
     assert jobs == {"train": 10, "predict": 10, "neighborhood_voting": 2, "evaluate": 12, "table2": 1}
@@ -109,5 +110,5 @@ def test_changing_a_training_parameter_reruns_only_training_and_what_follows(bui
 def test_changing_one_sweep_value_reruns_only_its_own_point_and_the_figure(built):
     sweeps = {**TINY["sweeps"], "tau": [100, 200]}
     changed = write_config(built / "sweep", {**TINY, "sweeps": sweeps})
-    jobs = planned_jobs(snakemake(built, "--dry-run", "--configfile", str(changed), "fig7"))
+    jobs = planned_jobs(snakemake(built, "fig7", "--dry-run", "--configfile", str(changed)))
     assert jobs == {"metadata_neighbors": 1, "train": 1, "predict": 1, "evaluate": 1, "fig7": 1}

@@ -150,7 +150,9 @@ def jaccard_topk(X: sp.spmatrix, k: int, tie_rank: np.ndarray) -> tuple[np.ndarr
     ranked = X[order]  # row p is the image of tie rank p: a tie goes to the lower position
     ranked.sort_indices()
     postings = ranked.T.tocsr()  # item -> positions, ascending
-    sizes = np.diff(ranked.indptr).astype(np.int64)
+    sizes = np.diff(ranked.indptr)
+    # Counters as narrow as the largest row allows (an intersection never exceeds it).
+    sizes = sizes.astype(np.uint16 if len(sizes) == 0 or sizes.max() < 2**16 - 1 else np.int64)
     positions, inter, union = _topk_kernel(
         ranked.indptr.astype(np.int64),
         ranked.indices.astype(np.int32),
@@ -159,6 +161,7 @@ def jaccard_topk(X: sp.spmatrix, k: int, tie_rank: np.ndarray) -> tuple[np.ndarr
         sizes,
         k,
         min(n, 64 * numba.get_num_threads()),  # row chunks, for load balance across threads
+        SAMPLE,
     )
     neighbors = np.empty((n, k), dtype=np.int64)
     similarity = np.empty((n, k), dtype=np.float32)
@@ -198,11 +201,11 @@ def _sift_down(ha, hu, hp, size, root):
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, k, chunks):
+def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, k, chunks, sample_size):
     """Top k per row of a 0/1 CSR matrix whose rows are in tie order (see `jaccard_topk`).
 
     Per row i: (1) scatter: count every co-occurrence into `count`, listing each overlapping
-    row once in `touched`; (2) threshold: the k-th best of the first `SAMPLE` overlapping rows
+    row once in `touched`; (2) threshold: the k-th best of the first `sample_size` overlapping rows
     is a lower bound on the row's k-th best, so (3) one branch-free pass keeps only the rows at
     or above it (exact integer comparison) and resets the counter; (4) the k best of those by
     (similarity, position) in a heap. A row with fewer than k overlapping rows keeps them all
@@ -216,11 +219,11 @@ def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, k, chunks):
     out_a = np.empty((n, k), dtype=np.int64)
     out_u = np.empty((n, k), dtype=np.int64)
     for c in numba.prange(chunks):
-        count = np.zeros(n, dtype=np.int32)
+        count = np.zeros(n, dtype=sizes.dtype)  # the narrowest counter that fits: cache-resident
         touched = np.empty(n, dtype=np.int32)
         kept = np.empty(n, dtype=np.int32)
         kept_a = np.empty(n, dtype=np.int64)
-        sample = np.empty(SAMPLE, dtype=np.float64)
+        sample = np.empty(sample_size, dtype=np.float64)
         ha = np.empty(k, dtype=np.int64)
         hu = np.empty(k, dtype=np.int64)
         hp = np.empty(k, dtype=np.int64)
@@ -234,40 +237,43 @@ def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, k, chunks):
                     touched[nt] = j
                     nt += count[j] == 0
                     count[j] += 1
-            si = sizes[i]
+            si = np.int64(sizes[i])
             if si > 0:
                 count[i] = 0  # never its own neighbor (reset below with the others)
             # (2) threshold (ta / tu) from a sample; 0 / 1 keeps every overlapping row
             ta, tu = 0, 1
-            s = min(nt, SAMPLE)
+            s = min(nt, sample_size)
             if s >= k:
                 for q in range(s):
                     j = touched[q]
-                    a = count[j]
-                    sample[q] = a / (si + sizes[j] - a)
+                    a = np.int64(count[j])
+                    sample[q] = a / (si + np.int64(sizes[j]) - a)
                 v = np.partition(sample[:s], s - k)[s - k]
                 if v > 0:
                     for q in range(s):
                         j = touched[q]
                         a = count[j]
-                        if a / (si + sizes[j] - a) == v:
-                            ta, tu = a, si + sizes[j] - a
+                        if a / (si + np.int64(sizes[j]) - a) == v:
+                            ta, tu = a, si + np.int64(sizes[j]) - a
                             break
             # (3) keep rows with a / u >= ta / tu and a > 0; reset the counter
+            # a / u <= a / si, so most rows are rejected without reading their size.
             nk = 0
             for q in range(nt):
                 j = touched[q]
                 a = np.int64(count[j])
                 count[j] = 0
-                kept[nk] = j
-                kept_a[nk] = a
-                nk += (a > 0) & (a * tu >= ta * (si + sizes[j] - a))
+                if a > 0 and a * tu >= ta * si:
+                    if a * tu >= ta * (si + np.int64(sizes[j]) - a):
+                        kept[nk] = j
+                        kept_a[nk] = a
+                        nk += 1
             # (4) heap of the k best, root = worst kept
             size = 0
             for q in range(nk):
                 j = kept[q]
                 a = kept_a[q]
-                u = si + sizes[j] - a
+                u = si + np.int64(sizes[j]) - a
                 if size < k:
                     ha[size], hu[size], hp[size] = a, u, j
                     size += 1
@@ -292,7 +298,7 @@ def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, k, chunks):
                     if hp[q] == j:
                         taken = True
                 if not taken:
-                    ha[size], hu[size], hp[size] = 0, max(si + sizes[j], 1), j
+                    ha[size], hu[size], hp[size] = 0, max(si + np.int64(sizes[j]), 1), j
                     size += 1
                 j += 1
             # Best first: insertion sort of the k kept.

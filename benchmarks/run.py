@@ -1,0 +1,335 @@
+"""NUS-WIDE-scale benchmarks (issue 5): every measurement, each next to a baseline timed in the
+same run, printed as one table.
+
+    .venv/bin/python -m benchmarks                 # everything, ~10-15 min on 2 cores
+    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, features, dag
+    .venv/bin/python -m benchmarks --quick         # small sizes, to check that it runs
+
+Peak memory is the process's resident memory above what it held when the measurement began
+(sampled every 5 ms), so it counts what the measured code allocates, not its inputs.
+"""
+
+import argparse
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import data
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS: list[dict] = []
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class Peak:
+    """Wall time and peak resident memory above the start, of the block it wraps."""
+
+    def __enter__(self):
+        self.start_rss = self.peak = _rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        self.t0 = time.perf_counter()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, _rss())
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.t0
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+        self.mb = (self.peak - self.start_rss) / 2**20
+
+
+def row(what, figure, unit, baseline_name="", baseline=None, ratio=None, mb=None, target="", note=""):
+    ROWS.append(dict(what=what, figure=figure, unit=unit, baseline_name=baseline_name,
+                     baseline=baseline, ratio=ratio, mb=mb, target=target, note=note))
+    fig = f"{figure:.2f} {unit}" if isinstance(figure, float) else f"{figure} {unit}"
+    print(f"  {what}: {fig}" + (f" | {baseline_name} {baseline:.2f}" if baseline is not None else "")
+          + (f" | ratio {ratio:.2f}" if ratio is not None else ""), flush=True)
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().split()[:3].__str__()
+
+
+# ---- 2. exact Jaccard top-M ---------------------------------------------------------------
+
+
+def bench_jaccard(quick: bool, seed: int) -> None:
+    import numba
+
+    from benchmarks.baseline import scipy_topk
+    from benchmarks.floor import floor_pass
+    from neighborhoods.neighbors import jaccard_topk
+
+    n_all, n_train = (20_000, 11_000) if quick else (190_253, 110_000)
+    print(f"Jaccard top-M: generating metadata for {n_all} images ({numba.get_num_threads()} threads)")
+    full = {kind: data.metadata(kind, n_all, seed) for kind in data.LAWS}
+    for kind, X in full.items():
+        d, t = data.describe(X), data.TABLE1[kind]
+        print(f"  {kind}: {d['unique']} used of {t['vocabulary']}; per image "
+              f"{d['per_image'][0]:.1f}/{d['per_image'][1]:.0f} (Table 1: {t['per_image'][0]}/{t['per_image'][1]}); "
+              f"images per item {d['per_item'][0]:.1f}/{d['per_item'][1]:.0f} (Table 1: "
+              f"{t['per_item'][0]}/{t['per_item'][1]}); largest {d['largest_item']}")
+    splits = {
+        f"tags-tau5000 {n_train // 1000}K": data.top_columns(full["tags"][:n_train], 5000),
+        f"groups {n_train // 1000}K": full["groups"][:n_train].tocsr(),
+    }
+    rank = np.random.default_rng(seed).permutation(n_train)
+    small = splits[next(iter(splits))][:500]
+    jaccard_topk(small, 6, np.arange(500))  # compile (cached on disk after the first run)
+    floor_pass(small)
+    for name, X in splits.items():
+        pairs = data.describe(X)["pairs"]
+        with Peak() as p:
+            floor_pass(X)
+        floor = p.seconds
+        row(f"Jaccard floor pass, {name}", floor, "s", note=f"{pairs:.3g} co-occurring pairs")
+        for M in (6, 50):
+            with Peak() as base:
+                expected = scipy_topk(X, M, rank)
+            with Peak() as fast:
+                got = jaccard_topk(X, M, rank)
+            same = np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+            sim = expected[1]
+            tie = float(np.mean((sim[:, -1] == sim[:, -2]) if M > 1 else 0))
+            row(f"Jaccard top-{M}, {name}", fast.seconds, "s", "scipy sparse product + partition",
+                base.seconds, base.seconds / fast.seconds, fast.mb,
+                f">=4x scipy ({base.seconds / fast.seconds:.1f}x), <=2x floor ({fast.seconds / floor:.1f}x), <2 GB",
+                f"same as reference: {same}; scipy peak {base.mb:.0f} MB; tie at M-th place {tie:.0%}")
+            if not same:
+                raise AssertionError(f"jaccard_topk differs from the reference on {name}, M={M}")
+
+
+# ---- 3. visual L2 top-k -------------------------------------------------------------------
+
+
+def bench_visual(quick: bool, seed: int) -> None:
+    from neighborhoods.visual import l2_topk
+
+    n_base, n_queries_full = (20_000, 8_000) if quick else (110_000, 40_000)
+    measured, loop_sample, k = (400 if quick else 2_000), 10 if quick else 20, 50
+    print(f"Visual L2 top-{k}: {measured} of {n_queries_full} queries x {n_base} base x 4096")
+    base = data.features(n_base, seed=seed)
+    queries = data.features(measured, seed=seed + 1)
+    with Peak() as p:
+        idx, dist = l2_topk(queries, base, k)
+    per_query = p.seconds / measured
+    base_sq = np.einsum("ij,ij->i", base, base)
+    agree = 0
+    t0 = time.perf_counter()
+    for q in range(loop_sample):  # the plain per-query loop: one matrix-vector product each
+        d = base_sq - 2.0 * (base @ queries[q])
+        plain = np.argsort(d, kind="stable")[:k]
+        agree += np.array_equal(plain, idx[q])
+    loop_per_query = (time.perf_counter() - t0) / loop_sample
+    full = per_query * n_queries_full
+    row(f"Visual L2 top-{k}, {n_queries_full // 1000}K x {n_base // 1000}K x 4096 (extrapolated from {measured} queries)",
+        full, "s", f"per-query numpy loop ({loop_sample} queries, x{n_queries_full})",
+        loop_per_query * n_queries_full, loop_per_query / per_query, p.mb, "",
+        f"{1 / per_query:.0f} queries/s; loop agrees on {agree}/{loop_sample} queries")
+
+
+# ---- 4. training throughput ---------------------------------------------------------------
+
+
+def bench_train(quick: bool, seed: int) -> None:
+    import torch
+    from torch import nn
+
+    from neighborhoods import train as tr
+    from neighborhoods.experiments import parse
+    from neighborhoods.splitdata import SplitData, Subset
+
+    torch.manual_seed(seed)
+    n_train, n_val, d, L, Mmax = (11_000, 500, 4096, 81, 20) if quick else (110_000, 500, 4096, 81, 20)
+    # fit() runs whole epochs; to stay in the time budget it trains on every `fraction`-th
+    # image (neighbors and features still span all n_train) and the time is scaled up.
+    fraction = 8
+    print(f"Training: 1/{fraction} epoch over {n_train} images, 4096-d, m=3 M=6 ({torch.get_num_threads()} threads)")
+    rng = np.random.default_rng(seed)
+    feats = torch.from_numpy(data.features(n_train + n_val, seed=seed))
+    subsets = {}
+    for name, lo, hi in (("train", 0, n_train), ("val", n_train, n_train + n_val)):
+        n = hi - lo
+        labels = (rng.random((n, L)) < 2.4 / L).astype(np.float32)
+        labels[np.arange(n), rng.integers(0, L, n)] = 1
+        nb = lo + (np.arange(n)[:, None] + rng.integers(1, n, (n, Mmax))) % n
+        keep = slice(None, None, fraction if name == "train" else 1)
+        subsets[name] = Subset(np.arange(lo, hi)[keep], torch.arange(lo, hi)[keep],
+                               torch.from_numpy(labels[keep]), torch.from_numpy(nb[keep]))
+    split = SplitData(feats, [f"c{i}" for i in range(L)], subsets)
+    experiment = parse("nbr-tags-tau5000-m3-M6")
+    hyper = dict(hidden=500, dropout=0.5, l2=3e-3, lr=1e-4, batch_size=50, test_samples=10)
+    batches = -(-n_train // 50)
+    measured = batches // fraction
+
+    def bare_loop() -> float:
+        # The model alone: forward, loss, backward and step on fixed batches.
+        torch.manual_seed(seed)
+        model = tr.build_model(experiment, split, hidden=500, dropout=0.5)
+        optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-4)
+        loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+        x, z, y = feats[:50].clone(), feats[50:200].reshape(50, 3, d).clone(), subsets["train"].labels[:50]
+        t0 = time.perf_counter()
+        for _ in range(measured):
+            loss = loss_fn(model(x, z), y) / 50 + 0.5 * 3e-3 * sum(w.pow(2).sum() for w in model.weight_matrices())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return (time.perf_counter() - t0) * batches / measured
+
+    # Bare, fit, bare: the machine's load drifts, so the model-only time is the mean of two
+    # runs on either side of fit's.
+    before = bare_loop()
+    with Peak() as p:
+        _, history = tr.fit(experiment, split, epochs=1, seed=seed, **hyper)
+    epoch = p.seconds * fraction  # includes model set-up and validation, scaled too: an overstatement
+    bare = (before + bare_loop()) / 2
+    outside = 1 - bare / epoch
+    row(f"Training epoch, {n_train // 1000}K images, m=3, 4096-d, float32 (fit on 1/{fraction} epoch, scaled; incl. validation on {n_val})",
+        epoch, "s", f"model forward+backward+step only ({measured} of {batches} batches, scaled; mean of runs before and after)", bare,
+        bare / epoch, p.mb, "outside model <=15%",
+        f"outside the model: {outside:.1%}; {n_train / epoch:.0f} images/s; val mAP_L {history['val_mAP_L'].iloc[0]:.2f}")
+
+
+# ---- 5. feature extraction ----------------------------------------------------------------
+
+
+def bench_features(quick: bool, seed: int) -> None:
+    import pyarrow as pa
+    import torch
+    from PIL import Image
+
+    from neighborhoods import tables
+    from neighborhoods.backbones import load_backbone
+    from neighborhoods.features import extract
+
+    n, batch = (64, 32) if quick else (256, 32)
+    print(f"Feature extraction: {n} JPEGs of 500x375, efficientnet_lite0 on CPU, batch {batch}")
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "img").mkdir()
+        for i in range(n):  # smooth random photos: blurred noise, upsampled
+            small = (rng.random((24, 32, 3)) * 255).astype(np.uint8)
+            Image.fromarray(small).resize((500, 375), Image.BICUBIC).save(tmp / "img" / f"{i}.jpg", quality=90)
+        images = pa.table(
+            {"image_id": np.arange(n, dtype=np.int64), "path": [f"{i}.jpg" for i in range(n)],
+             "labels": [["sky"]] * n, "tags": [[]] * n, "sets": [[]] * n, "groups": [[]] * n,
+             "owner": [None] * n},
+            schema=tables.IMAGES,
+        )
+        tables.write(images, tmp / "images.parquet")
+
+        net = load_backbone("efficientnet_lite0", device=torch.device("cpu"))
+        model = net.model.to(memory_format=torch.channels_last)
+        decoded = [net.transform(Image.open(tmp / "img" / f"{i}.jpg").convert("RGB")) for i in range(n)]
+        stacked = torch.stack(decoded)
+        with torch.inference_mode():
+            model(stacked[:batch].contiguous(memory_format=torch.channels_last))  # warm up
+            t0 = time.perf_counter()
+            for start in range(0, n, batch):
+                model(stacked[start : start + batch].contiguous(memory_format=torch.channels_last)).float().numpy()
+            bare = time.perf_counter() - t0
+        bare_rate = n / bare
+        best = None
+        for workers in (0, 1, 2):
+            with Peak() as p:
+                extract(tmp / "images.parquet", tmp / "img", tmp / f"f{workers}.parquet",
+                        backbone="efficientnet_lite0", batch_size=batch, workers=workers, device="cpu")
+            rate = n / p.seconds
+            print(f"  extract, {workers} workers: {rate:.1f} images/s")
+            if best is None or rate > best[1]:
+                best = (workers, rate, p.mb)
+        workers, rate, mb = best
+        row(f"Feature extraction, CPU, efficientnet_lite0 ({n} images, best of 0/1/2 workers: {workers})",
+            rate, "img/s", "bare model loop over decoded tensors", bare_rate, rate / bare_rate, mb,
+            "extractor >=0.9x bare", "extract() timed whole: model load, decoding, workers' start, parquet write")
+
+
+# ---- 6. DAG -------------------------------------------------------------------------------
+
+
+def bench_dag(quick: bool, seed: int) -> None:
+    config = ROOT / "config" / "nuswide.yaml"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        raw = tmp / "raw"  # the release's files the first rules read; empty, as a dry run only checks them
+        for rel in ("NUS_WID_Tags/All_Tags.txt", "ImageList/Imagelist.txt", "ConceptsList/Concepts81.txt"):
+            (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+            (raw / rel).touch()
+        (raw / "Flickr").mkdir()
+        (tmp / "config.yaml").write_text((ROOT / "config.yaml").read_text())
+        override = tmp / "paths.yaml"
+        override.write_text(f"nuswide:\n  root: {raw}\n  images: {raw / 'Flickr'}\n")
+        if config.exists():
+            configs, label = [str(config), str(override)], "config/nuswide.yaml"
+        else:
+            override.write_text("dataset: synthetic\nsplits: {count: 5}\nsweeps: {splits: 5}\n")
+            configs, label = [str(override)], "synthetic, 5 splits, full sweeps"
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(tmp),
+               "--configfile", *configs, "-n"]
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+        seconds = time.perf_counter() - t0
+        if out.returncode:
+            raise RuntimeError(f"dry run failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+        total = re.search(r"^total\s+(\d+)", out.stdout + out.stderr, re.M)
+        jobs = int(total.group(1)) if total else -1
+        row(f"DAG dry run ({label}, 5 splits)", seconds, "s", mb=None, target="<10 s",
+            note=f"{jobs} jobs; whole `snakemake -n` process incl. Python start")
+
+
+PARTS = {"jaccard": bench_jaccard, "visual": bench_visual, "train": bench_train,
+         "features": bench_features, "dag": bench_dag}
+
+
+def table() -> str:
+    head = "| measurement | figure | baseline (same run) | baseline | ratio | peak extra MB | target | notes |"
+    lines = [head, "| --- | ---: | --- | ---: | ---: | ---: | --- | --- |"]
+    for r in ROWS:
+        fig = f"{r['figure']:.2f} {r['unit']}"
+        base = "" if r["baseline"] is None else f"{r['baseline']:.2f} {r['unit']}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        mb = "" if r["mb"] is None else f"{r['mb']:.0f}"
+        lines.append(f"| {r['what']} | {fig} | {r['baseline_name']} | {base} | {ratio} | {mb} | {r['target']} | {r['note']} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts: " + ", ".join(PARTS))
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything runs")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    load_before = load()
+    for name in args.only.split(","):
+        PARTS[name](args.quick, args.seed)
+    print()
+    print(f"machine: {os.cpu_count()} cores; load average (1, 5, 15 min) before {load_before}, after {load()}; "
+          f"total {time.perf_counter() - started:.0f} s{' (--quick)' if args.quick else ''}")
+    print("ratio: baseline / figure for times (speed-up), figure / baseline for rates; "
+          "training's ratio is model-only / whole epoch")
+    print(table())
+
+
+if __name__ == "__main__":
+    main()
