@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 
-from .tables import SUBSETS, neighbors_table, split_arrays
+from .tables import SUBSETS, neighbors_table, split_arrays, subset_rows
 
 log = logging.getLogger(__name__)
 
@@ -370,14 +370,7 @@ def _within_subsets(ids, subsets, lists, vocabularies: dict, *, max_rank: int, s
     tie_rank = _tie_rank(ids, seed)
     neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
     similarity = np.empty((len(ids), max_rank), dtype=np.float32)
-    for subset in SUBSETS:
-        rows = np.flatnonzero(subsets == subset)
-        if len(rows) == 0:
-            continue
-        if len(rows) <= max_rank:
-            raise ValueError(
-                f"subset {subset!r} has {len(rows)} images; need more than max_rank={max_rank}"
-            )
+    for subset, rows in subset_rows(subsets, max_rank):
         log.info("neighbors of %d %s images", len(rows), subset)
         X = binary_matrix([lists[i] for i in rows], vocabularies.get(subset))
         nb, sim = jaccard_topk(X, max_rank, tie_rank[rows])

@@ -122,3 +122,15 @@ def neighbors_table(ids: np.ndarray, subsets: np.ndarray, neighbors: np.ndarray,
         },
         schema=NEIGHBORS,
     )
+
+
+def subset_rows(subsets: np.ndarray, max_rank: int):
+    """(subset, its row indices) for each non-empty subset; neighbors are searched within a
+    subset, so each must hold more than max_rank images."""
+    for subset in SUBSETS:
+        rows = np.flatnonzero(subsets == subset)
+        if len(rows) == 0:
+            continue
+        if len(rows) <= max_rank:
+            raise ValueError(f"subset {subset!r} has {len(rows)} images; need more than max_rank={max_rank}")
+        yield subset, rows

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from .tables import SUBSETS, neighbors_table, split_arrays
+from .tables import neighbors_table, split_arrays, subset_rows
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +141,7 @@ def visual_neighbors(
 
     neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
     similarity = np.empty((len(ids), max_rank), dtype=np.float32)
-    for subset in SUBSETS:
-        rows = np.flatnonzero(subsets == subset)
-        if len(rows) == 0:
-            continue
-        if len(rows) <= max_rank:
-            raise ValueError(
-                f"subset {subset!r} has {len(rows)} images; need more than max_rank={max_rank}"
-            )
+    for subset, rows in subset_rows(subsets, max_rank):
         rows = rows[np.argsort(ids[rows], kind="stable")]
         log.info("visual neighbors of %d %s images", len(rows), subset)
         x = features[found[rows]]
