@@ -112,3 +112,11 @@ def test_changing_one_sweep_value_reruns_only_its_own_point_and_the_figure(built
     changed = write_config(built / "sweep", {**TINY, "sweeps": sweeps})
     jobs = planned_jobs(snakemake(built, "fig7", "--dry-run", "--configfile", str(changed)))
     assert jobs == {"metadata_neighbors": 1, "train": 1, "predict": 1, "evaluate": 1, "fig7": 1}
+
+
+def test_report_holds_every_built_result_with_its_caption_and_the_config(built):
+    snakemake(built, "--report", "report.html", *TARGETS)
+    report = (built / "report.html").read_text()
+    for caption in ("Table 2 of the paper", "Figure 5: (a) precision-recall", "Figure 6: P(k-th", "Figure 7: mAP_L"):
+        assert caption in report
+    assert "epochs&quot;: 2" in report  # the config used, as the run saw it
