@@ -120,3 +120,11 @@ def test_report_holds_every_built_result_with_its_caption_and_the_config(built):
     for caption in ("Table 2 of the paper", "Figure 5: (a) precision-recall", "Figure 6: P(k-th", "Figure 7: mAP_L"):
         assert caption in report
     assert "epochs&quot;: 2" in report  # the config used, as the run saw it
+
+
+def test_workflow_is_clean_under_lint_and_snakefmt():
+    lint = subprocess.run([str(SNAKEMAKE), "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    files = [str(REPO / "Snakefile"), str(REPO / "workflow")]
+    fmt = subprocess.run([str(SNAKEMAKE.with_name("snakefmt")), "--check", *files], capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
