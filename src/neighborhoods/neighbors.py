@@ -183,6 +183,24 @@ def _worse(a1, u1, p1, a2, u2, p2):
 
 
 @numba.njit(inline="always")
+def _swap(ha, hu, hp, x, y):
+    ha[x], ha[y] = ha[y], ha[x]
+    hu[x], hu[y] = hu[y], hu[x]
+    hp[x], hp[y] = hp[y], hp[x]
+
+
+@numba.njit(inline="always")
+def _sift_up(ha, hu, hp, child):
+    """Restore the heap (worst entry at index 0) above a new entry at `child`."""
+    while child > 0:
+        parent = (child - 1) // 2
+        if not _worse(ha[child], hu[child], hp[child], ha[parent], hu[parent], hp[parent]):
+            return
+        _swap(ha, hu, hp, child, parent)
+        child = parent
+
+
+@numba.njit(inline="always")
 def _sift_down(ha, hu, hp, size, root):
     """Restore the heap (worst entry at index 0) below `root`."""
     while True:
@@ -192,9 +210,7 @@ def _sift_down(ha, hu, hp, size, root):
         if child + 1 < size and _worse(ha[child + 1], hu[child + 1], hp[child + 1], ha[child], hu[child], hp[child]):
             child += 1
         if _worse(ha[child], hu[child], hp[child], ha[root], hu[root], hp[root]):
-            ha[child], ha[root] = ha[root], ha[child]
-            hu[child], hu[root] = hu[root], hu[child]
-            hp[child], hp[root] = hp[root], hp[child]
+            _swap(ha, hu, hp, child, root)
             root = child
         else:
             return
@@ -277,16 +293,7 @@ def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, k, chunks, sample_s
                 if size < k:
                     ha[size], hu[size], hp[size] = a, u, j
                     size += 1
-                    child = size - 1
-                    while child > 0:
-                        parent = (child - 1) // 2
-                        if _worse(ha[child], hu[child], hp[child], ha[parent], hu[parent], hp[parent]):
-                            ha[child], ha[parent] = ha[parent], ha[child]
-                            hu[child], hu[parent] = hu[parent], hu[child]
-                            hp[child], hp[parent] = hp[parent], hp[child]
-                            child = parent
-                        else:
-                            break
+                    _sift_up(ha, hu, hp, size - 1)
                 elif _worse(ha[0], hu[0], hp[0], a, u, j):
                     ha[0], hu[0], hp[0] = a, u, j
                     _sift_down(ha, hu, hp, size, 0)
