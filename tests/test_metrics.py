@@ -1,13 +1,16 @@
 """Annotation metrics, checked by hand, against an exact reference and against scikit-learn."""
 
+import json
 import warnings
 from fractions import Fraction
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
-from neighborhoods.metrics import evaluate
+from neighborhoods import evaluation, tables
+from neighborhoods.metrics import evaluate, label_map
 
 
 def exact_ap(y, s):
@@ -100,6 +103,7 @@ def test_random_against_exact_reference_and_sklearn(seed):
     sk_image = [average_precision_score(y[i], scores[i]) for i in images]
     assert m["mAP_L"] == pytest.approx(100 * np.mean(sk_label), rel=1e-12)
     assert m["mAP_I"] == pytest.approx(100 * np.mean(sk_image), rel=1e-12)
+    assert label_map(y, scores) == pytest.approx(m["mAP_L"], rel=1e-12)  # training's validation score
 
     a = assignment(scores, 3)
     correct = (a & y).sum(axis=0)
@@ -160,3 +164,29 @@ def test_errors():
         evaluate(Y * 2, S)
     with pytest.raises(ValueError, match="no positive"):
         evaluate(np.zeros((3, 4), dtype=bool), S)
+
+
+def test_write_metrics_evaluates_the_scores_file_against_images_table(tmp_path):
+    """Scores for images 30, 10 (not in table order) are matched to their labels by id."""
+    concepts = ["cat", "dog", "sky", "sea"]
+    (tmp_path / "concepts.txt").write_text("\n".join(concepts) + "\n")
+    label_lists = {10: ["cat", "sky"], 20: ["dog"], 30: ["sea", "cat"]}
+    images = {
+        "image_id": list(label_lists),
+        "path": [f"{i}.jpg" for i in label_lists],
+        "labels": list(label_lists.values()),
+        "tags": [["t"]] * 3,
+        "sets": [[]] * 3,
+        "groups": [[]] * 3,
+        "owner": [None] * 3,
+    }
+    tables.write(pa.table(images, schema=tables.IMAGES), tmp_path / "images.parquet")
+    scores = np.array([[0.9, 0.1, 0.2, 0.8], [0.3, 0.2, 0.7, 0.6]], dtype=np.float32)
+    tables.write(tables.scores_table(np.array([30, 10]), scores), tmp_path / "scores.parquet")
+
+    written = evaluation.write_metrics(
+        tmp_path / "images.parquet", tmp_path / "concepts.txt", tmp_path / "scores.parquet", tmp_path / "m.json"
+    )
+    truth = np.array([[1, 0, 0, 1], [1, 0, 1, 0]], dtype=bool)
+    assert written == evaluate(truth, scores.astype(np.float64))
+    assert json.loads((tmp_path / "m.json").read_text()) == written

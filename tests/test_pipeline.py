@@ -104,14 +104,14 @@ def test_changing_a_training_parameter_reruns_only_training_and_what_follows(bui
     jobs = planned_jobs(snakemake(built, "table2", "--dry-run", "--configfile", str(changed)))
     # Five trained rows (upper, tag-only, visual, tag neighbors, + tag vector) over two splits;
     # kNN voting trains nothing and stays; neighborhood voting reads the retrained visual model.
-    assert jobs == {"train": 10, "predict": 10, "neighborhood_voting": 2, "evaluate": 12, "table2": 1}
+    assert jobs == {"train": 10, "predict": 10, "neighborhood_voting": 2, "table2": 1}
 
 
 def test_changing_one_sweep_value_reruns_only_its_own_point_and_the_figure(built):
     sweeps = {**TINY["sweeps"], "tau": [100, 200]}
     changed = write_config(built / "sweep", {**TINY, "sweeps": sweeps})
     jobs = planned_jobs(snakemake(built, "fig7", "--dry-run", "--configfile", str(changed)))
-    assert jobs == {"metadata_neighbors": 1, "train": 1, "predict": 1, "evaluate": 1, "fig7": 1}
+    assert jobs == {"metadata_neighbors": 1, "train": 1, "predict": 1, "fig7": 1}
 
 
 def test_report_holds_every_built_result_with_its_caption_and_the_config(built):

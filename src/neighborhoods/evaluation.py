@@ -1,5 +1,6 @@
 """Evaluate a scores file against the dataset's ground truth."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,3 +20,11 @@ def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_p
         raise ValueError(f"{scores_path}: image ids not in {images_path}, e.g. {missing[:5]}")
     truth = labels.label_matrix([labels_of[int(i)] for i in image_ids], concepts)
     return metrics.evaluate(truth.astype(bool), np.asarray(scores, dtype=np.float64))
+
+
+def write_metrics(images_path: str | Path, concepts_path: str | Path, scores_path: str | Path, out_path: str | Path) -> dict:
+    """Evaluate a scores file as written (so the metrics describe exactly that file) and
+    save them as JSON; the scoring jobs call this, which saves one job per scores file."""
+    result = evaluate_scores(images_path, concepts_path, scores_path)
+    Path(out_path).write_text(json.dumps(result, indent=2))
+    return result

@@ -89,7 +89,7 @@ def api_key(environ=os.environ) -> str:
     if not key:
         raise FlickrError(
             f"the environment variable {KEY_ENV} is not set: export your Flickr API key there "
-            "(see docs/nuswide.md), or point flickr.metadata at metadata fetched before"
+            "(README, 'Reproducing on NUS-WIDE'), or point flickr.metadata at metadata fetched before"
         )
     return key
 

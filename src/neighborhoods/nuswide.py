@@ -3,7 +3,7 @@
 Row i of every per-image file (the label files, All_Tags.txt, the URL list) describes image i
 of Imagelist.txt, so the files are read in step and cross-checked. The concepts and their
 order come from ConceptsList/Concepts81.txt, never from code. Rules for the quirks of the
-real files (see docs/nuswide.md):
+real files (README, "Reproducing on NUS-WIDE"):
 
 - Line endings: LF and CRLF (or a mix) are accepted; trailing blank lines are not rows.
 - Bad lines (a label other than 0/1, a non-numeric photo id, a wrong field count, a photo id
@@ -74,7 +74,7 @@ def files(root: str | Path) -> dict[str, Path]:
 def read_lines(path: Path) -> list[str]:
     """Lines without their LF or CRLF ending; blank lines at the end of the file are dropped."""
     if not path.is_file():
-        raise ReleaseError(f"{path}: file not found (expected the release's layout, see docs/nuswide.md)")
+        raise ReleaseError(f"{path}: file not found (expected the release's layout: README, 'Reproducing on NUS-WIDE')")
     lines = path.read_bytes().decode("utf-8", errors="replace").split("\n")
     lines = [line.removesuffix("\r") for line in lines]
     while lines and not lines[-1].strip():

@@ -111,7 +111,8 @@ def fit(
     optimizer = torch.optim.RMSprop(model.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     generator = torch.Generator().manual_seed(seed)
-    train, val = data.subsets["train"], data.subsets["val"]
+    train = data.subsets["train"]
+    val_labels = data.subsets["val"].labels.numpy().astype(bool)
 
     best_score, best_state, history = -np.inf, None, []
     batches_per_epoch = -(-len(train.rows) // batch_size)
@@ -130,20 +131,19 @@ def fit(
             total_loss += data_loss.item() * len(batch)
             progress.update()
         val_scores = predict(model, data, "val", experiment, samples=test_samples, seed=seed)
-        val_metrics = metrics.evaluate(val.labels.numpy().astype(bool), val_scores)
+        val_map = metrics.label_map(val_labels, val_scores)
         history.append(
             {
                 "epoch": epoch,
                 "train_loss": total_loss / len(train.rows),
-                "val_mAP_L": val_metrics["mAP_L"],
-                "val_mAP_I": val_metrics["mAP_I"],
+                "val_mAP_L": val_map,
                 "seconds": time.perf_counter() - start,
             }
         )
         log.info("epoch %d: %s", epoch, history[-1])
-        progress.set_postfix(val_mAP_L=f"{val_metrics['mAP_L']:.2f}", refresh=False)
-        if val_metrics["mAP_L"] > best_score:
-            best_score = val_metrics["mAP_L"]
+        progress.set_postfix(val_mAP_L=f"{val_map:.2f}", refresh=False)
+        if val_map > best_score:
+            best_score = val_map
             best_state = {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
     progress.close()
     model.load_state_dict(best_state)

@@ -3,6 +3,7 @@ rule knn_voting:
         unpack(lambda wildcards: data_inputs(wildcards.k)),
     output:
         scores=f"{RESULTS}/runs/knn/split{{k}}/scores.parquet",
+        metrics=f"{RESULTS}/runs/knn/split{{k}}/metrics.json",
         choice=f"{RESULTS}/runs/knn/split{{k}}/validation.csv",
     log:
         f"{LOGS}/runs/knn/split{{k}}/knn.log",
@@ -26,6 +27,7 @@ rule neighborhood_voting:
         model=f"{RESULTS}/runs/visual/split{{k}}/model.pt",
     output:
         scores=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/scores.parquet",
+        metrics=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/metrics.json",
         choice=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/validation.csv",
     log:
         f"{LOGS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/vote.log",

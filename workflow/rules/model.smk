@@ -34,7 +34,8 @@ rule predict:
         unpack(run_inputs),
         model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
     output:
-        f"{RESULTS}/runs/{{experiment}}/split{{k}}/scores.parquet",
+        scores=f"{RESULTS}/runs/{{experiment}}/split{{k}}/scores.parquet",
+        metrics=f"{RESULTS}/runs/{{experiment}}/split{{k}}/metrics.json",
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/predict.log",
     wildcard_constraints:
@@ -56,7 +57,8 @@ rule predict_other_metadata:
         unpack(run_inputs),
         model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
     output:
-        f"{RESULTS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/scores.parquet",
+        scores=f"{RESULTS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/scores.parquet",
+        metrics=f"{RESULTS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/metrics.json",
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.log",
     wildcard_constraints:
@@ -71,21 +73,3 @@ rule predict_other_metadata:
         seed=config["seed"],
     script:
         "../scripts/predict.py"
-
-
-rule evaluate:
-    input:
-        images=f"{RESULTS}/data/images.parquet",
-        concepts=f"{RESULTS}/data/concepts.txt",
-        scores=f"{RESULTS}/runs/{{run}}/scores.parquet",
-    output:
-        f"{RESULTS}/runs/{{run}}/metrics.json",
-    log:
-        f"{LOGS}/runs/{{run}}/evaluate.log",
-    conda:
-        "../../envs/neighborhoods.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    script:
-        "../scripts/evaluate.py"

@@ -75,7 +75,7 @@ rule table2:
         mem_mb=1000,
         runtime=10,
     params:
-        title="Table 2: all methods on the test subsets, n = 3",
+        title="Table 2: all methods on the test subsets (precision and recall at 3 labels per image)",
         rows=table_params(TABLE2),
         metrics=paper.METRICS,
         quoted=paper.TABLE2_QUOTED,

@@ -1,4 +1,4 @@
-from neighborhoods import joblog, splitdata, tables, train, voting
+from neighborhoods import evaluation, joblog, splitdata, tables, train, voting
 
 with joblog.to_file(snakemake.log[0]):
     data = splitdata.load(
@@ -18,3 +18,9 @@ with joblog.to_file(snakemake.log[0]):
     table.to_csv(snakemake.output.choice, index=False)
     test_ids = data.subsets["test"].image_ids
     tables.write(tables.scores_table(test_ids, scores), snakemake.output.scores)
+    evaluation.write_metrics(
+        snakemake.input.images,
+        snakemake.input.concepts,
+        snakemake.output.scores,
+        snakemake.output.metrics,
+    )

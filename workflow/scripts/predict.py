@@ -1,4 +1,4 @@
-from neighborhoods import experiments, joblog, seeds, splitdata, tables, train
+from neighborhoods import evaluation, experiments, joblog, seeds, splitdata, tables, train
 
 with joblog.to_file(snakemake.log[0]):
     data = splitdata.load(
@@ -19,4 +19,10 @@ with joblog.to_file(snakemake.log[0]):
         seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k), 1),
     )
     table = tables.scores_table(data.subsets["test"].image_ids, scores)
-    tables.write(table, snakemake.output[0], tables.SCORES)
+    tables.write(table, snakemake.output.scores, tables.SCORES)
+    evaluation.write_metrics(
+        snakemake.input.images,
+        snakemake.input.concepts,
+        snakemake.output.scores,
+        snakemake.output.metrics,
+    )
