@@ -2,7 +2,7 @@
 same run, printed as one table.
 
     .venv/bin/python -m benchmarks                 # everything, ~10-15 min on 2 cores
-    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, features, dag
+    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, float16, features, dag
     .venv/bin/python -m benchmarks --quick         # small sizes, to check that it runs
 
 Peak memory is the process's resident memory above what it held when the measurement began
@@ -209,6 +209,47 @@ def bench_train(quick: bool, seed: int) -> None:
         f"outside the model: {outside:.1%}; {n_train / epoch:.0f} images/s; val mAP_L {history['val_mAP_L'].iloc[0]:.2f}")
 
 
+# ---- 4b. float16 feature storage -----------------------------------------------------------
+
+
+def bench_float16(quick: bool, seed: int) -> None:
+    """Do metrics move when training holds its features as float16? Trained on split 0 of the
+    default generated dataset (real images, real labels), float32 vs float16, same seed."""
+    import torch
+    import yaml
+
+    from neighborhoods import experiments, metrics, seeds, splitdata, train
+
+    results = ROOT / "results" / "synthetic"
+    inputs = [results / p for p in ("data/images.parquet", "data/concepts.txt", "splits/split0.parquet",
+                                    "features/efficientnet_lite0.parquet", "neighbors/tags-tau5000/split0.parquet")]
+    if not all(p.exists() for p in inputs):
+        print("float16: skipped, run `snakemake --cores 2` on the default config first")
+        return
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    hyper = {key: config["model"][key] for key in experiments.FIT_KEYS}
+    if quick:
+        hyper["epochs"] = 3
+    torch.set_num_threads(1)
+    print(f"float16 storage: split 0 of the default generated dataset, {hyper['epochs']} epochs")
+    for name in ("visual", "nbr-tags-tau5000-m3-M6"):
+        experiment = experiments.parse(name)
+        result = {}
+        for dtype in ("float32", "float16"):
+            data = splitdata.load(*inputs[:4], inputs[4] if experiment.model == "neighborhood" else None,
+                                  feature_dtype=dtype)
+            model, _ = train.fit_experiment(experiment, data, hyper=hyper, logistic_lr=config["baselines"]["logistic_lr"],
+                                            seed=seeds.derive(config["seed"], 0))
+            scores = train.predict(model, data, "test", experiment, samples=hyper["test_samples"],
+                                   seed=seeds.derive(config["seed"], 0, 1))
+            truth = data.subsets["test"].labels.numpy().astype(bool)
+            result[dtype] = (metrics.evaluate(truth, scores), data.features.element_size() * data.features.nelement() / 2**20)
+        (m32, mb32), (m16, mb16) = result["float32"], result["float16"]
+        row(f"float16 features, {name}, split 0: test mAP_L", m16["mAP_L"], "%", "float32 features", m32["mAP_L"],
+            m16["mAP_L"] / m32["mAP_L"], None, "metrics unchanged",
+            f"mAP_I {m16['mAP_I']:.2f} vs {m32['mAP_I']:.2f}; features in memory {mb16:.1f} vs {mb32:.1f} MB")
+
+
 # ---- 5. feature extraction ----------------------------------------------------------------
 
 
@@ -297,7 +338,7 @@ def bench_dag(quick: bool, seed: int) -> None:
             note=f"{jobs} jobs; whole `snakemake -n` process incl. Python start")
 
 
-PARTS = {"jaccard": bench_jaccard, "visual": bench_visual, "train": bench_train,
+PARTS = {"jaccard": bench_jaccard, "visual": bench_visual, "train": bench_train, "float16": bench_float16,
          "features": bench_features, "dag": bench_dag}
 
 
