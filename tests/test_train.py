@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from neighborhoods import experiments, metrics, train
+from neighborhoods import experiments, metrics, splitdata, train
 from neighborhoods.splitdata import SplitData, Subset
 
 FIT = dict(hidden=32, dropout=0.5, l2=3e-3, lr=3e-3, batch_size=50, epochs=4, test_samples=10)
@@ -70,6 +70,26 @@ def test_informative_neighbors_beat_visual_only():
         model, _ = train.fit(experiment, data, seed=0, **FIT)
         result[name] = metrics.evaluate(truth, train.predict(model, data, "test", experiment, samples=10, seed=0))["mAP_L"]
     assert result["nbr-toy-m3-M6"] > result["visual"] + 10, result
+
+
+def test_float16_features_train_as_their_float32_widening():
+    """Held as float16, features reach the model widened to float32 in every gather (training,
+    validation, prediction), so the run is the float32 run on float16-rounded features."""
+    data = toy_split()
+    rounded = SplitData(data.features.half().float(), data.concepts, data.subsets)
+    half = SplitData(data.features.half(), data.concepts, data.subsets)
+    assert half.features.element_size() * 2 == data.features.element_size()
+    assert half.feature_rows(torch.tensor([[0, 1], [2, 3]])).dtype == torch.float32
+    experiment = experiments.parse("nbr-toy-m3-M6")
+    model_half, history_half = train.fit(experiment, half, seed=1, **FIT)
+    model_rounded, history_rounded = train.fit(experiment, rounded, seed=1, **FIT)
+    np.testing.assert_array_equal(history_half["val_mAP_L"], history_rounded["val_mAP_L"])
+    np.testing.assert_array_equal(
+        train.predict(model_half, half, "test", experiment, samples=10, seed=1),
+        train.predict(model_rounded, rounded, "test", experiment, samples=10, seed=1),
+    )
+    with pytest.raises(ValueError, match="feature_dtype must be one of"):
+        splitdata.load("i", "c", "s", "f", feature_dtype="bfloat16")
 
 
 def test_saved_model_predicts_the_same(tmp_path):

@@ -109,7 +109,7 @@ def figure3(stem, *, images, concepts, split, features, neighbors, model, image_
     generator = torch.Generator().manual_seed(seed)
     rows = train.sample_neighborhoods(test.neighbor_rows, experiment.m, experiment.M, generator)
     with torch.inference_mode():
-        v_x, v_z = net.hidden_states(data.features[test.rows], data.features[rows])
+        v_x, v_z = net.hidden_states(data.feature_rows(test.rows), data.feature_rows(rows))
     W_y = net.output.weight.detach().numpy()
     shares = figures.score_shares(W_y, v_x.numpy(), v_z.numpy())
     truth = test.labels.numpy().astype(bool)

@@ -1,7 +1,9 @@
 """Gather what training and prediction need for one split into arrays, once per job.
 
 Features stay one (N, d) tensor shared by all subsets; labels and neighbors refer to rows
-of it, so gathering a minibatch's neighborhoods is one indexing operation.
+of it, so gathering a minibatch's neighborhoods is one indexing operation. They may be held
+as float16 (half the memory: 1.6 instead of 3.1 GB for NUS-WIDE's 190K x 4096) and are
+widened to float32 per gathered batch.
 """
 
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from . import tables
 from .labels import label_matrix, read_concepts
 from .neighbors import binary_matrix, tag_vocabulary
 
+FEATURE_DTYPES = {"float32": np.float32, "float16": np.float16}
+
 
 @dataclass
 class Subset:
@@ -26,10 +30,14 @@ class Subset:
 
 @dataclass
 class SplitData:
-    features: torch.Tensor  # (N, d) float32
+    features: torch.Tensor  # (N, d) float32 or float16
     concepts: list[str]
     subsets: dict[str, Subset]
     tags: sp.csr_matrix | None = None  # (N, tau) 0/1 rows like `features`, top training tags
+
+    def feature_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """Features of `rows` (any shape of row indices) as float32, however they are held."""
+        return self.features[rows].float()
 
     def tag_vectors(self, rows: torch.Tensor) -> torch.Tensor:
         """Dense binary tag vectors of a minibatch; the full matrix stays sparse."""
@@ -43,8 +51,12 @@ def load(
     features_path: str | Path,
     neighbors_path: str | Path | None = None,
     tag_tau: int | None = None,
+    feature_dtype: str = "float32",
 ) -> SplitData:
-    """With `tag_tau`, also the binary vectors of the tag_tau most frequent train tags."""
+    """With `tag_tau`, also the binary vectors of the tag_tau most frequent train tags;
+    `feature_dtype` ("float32" or "float16") is how the features are held in memory."""
+    if feature_dtype not in FEATURE_DTYPES:
+        raise ValueError(f"feature_dtype must be one of {sorted(FEATURE_DTYPES)}, got {feature_dtype!r}")
     concepts = read_concepts(concepts_path)
     images = tables.read(images_path, tables.IMAGES)
     feature_ids, features = tables.read_features(features_path)
@@ -83,4 +95,5 @@ def load(
         tags_by_id = dict(zip(label_ids.tolist(), images.column("tags").to_pylist()))
         vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
-    return SplitData(torch.from_numpy(np.array(features, dtype=np.float32)), concepts, subsets, tags)
+    held = torch.from_numpy(np.array(features, dtype=FEATURE_DTYPES[feature_dtype]))
+    return SplitData(held, concepts, subsets, tags)

@@ -51,7 +51,7 @@ def _inputs(data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Ex
         return subset.labels[batch]
     if source == "tags":
         return data.tag_vectors(subset.rows[batch])
-    return data.features[subset.rows[batch]]
+    return data.feature_rows(subset.rows[batch])
 
 
 def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator, device):
@@ -59,7 +59,7 @@ def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experi
     if experiment.model != "neighborhood":
         return model(x)
     neighborhood = sample_neighborhoods(subset.neighbor_rows[batch], experiment.m, experiment.M, generator)
-    z = data.features[neighborhood].to(device, non_blocking=True)
+    z = data.feature_rows(neighborhood).to(device, non_blocking=True)
     tags = data.tag_vectors(subset.rows[batch]).to(device) if experiment.tag_vector else None
     return model(x, z, tags)
 
@@ -81,7 +81,7 @@ def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *,
             continue
         if subset.neighbor_rows.shape[1] < experiment.M:
             raise ValueError(f"M={experiment.M} but only {subset.neighbor_rows.shape[1]} neighbors are stored per image")
-        z = data.features[subset.neighbor_rows[batch, : experiment.M]].to(device)
+        z = data.feature_rows(subset.neighbor_rows[batch, : experiment.M]).to(device)
         choices = [sample_choices(len(batch), experiment.m, experiment.M, generator).to(device) for _ in range(samples)]
         tags = data.tag_vectors(subset.rows[batch]).to(device) if experiment.tag_vector else None
         out.append(model.averaged(x, z, choices, tags).cpu())

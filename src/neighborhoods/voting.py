@@ -164,7 +164,7 @@ def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndar
 
     Returns the test scores and the validation table, whose `chosen` column marks the setting used.
     """
-    features = data.features.numpy()
+    features = data.features.float().numpy()
     train, val, test = (data.subsets[name] for name in ("train", "val", "test"))
     best, table = choose_knn(
         features[train.rows], train.labels.numpy(), features[val.rows], val.labels.numpy(), ks=ks, weightings=weightings
@@ -180,7 +180,7 @@ def neighborhood_vote_on_split(data, visual_model, *, M: int, weights: list[floa
     """Image neighborhoods + CNN voting on a split: the visual-only logits of each image plus
     the weighted mean of its M nearest neighbors' logits; the weight is tuned on val."""
     with torch.inference_mode():
-        logits = visual_model.eval()(data.features).numpy()
+        logits = visual_model.eval()(data.features.float()).numpy()
 
     def parts(name):
         subset = data.subsets[name]

@@ -24,6 +24,7 @@ rule train:
         hyper={key: MODEL[key] for key in FIT_KEYS},
         seed=config["seed"],
         device=MODEL["device"],
+        feature_dtype=MODEL["feature_dtype"],
         logistic_lr=config["baselines"]["logistic_lr"],
     script:
         "../scripts/train.py"
@@ -48,6 +49,7 @@ rule predict:
     params:
         samples=MODEL["test_samples"],
         seed=config["seed"],
+        feature_dtype=MODEL["feature_dtype"],
     script:
         "../scripts/predict.py"
 
@@ -71,5 +73,6 @@ rule predict_other_metadata:
     params:
         samples=MODEL["test_samples"],
         seed=config["seed"],
+        feature_dtype=MODEL["feature_dtype"],
     script:
         "../scripts/predict.py"

@@ -8,6 +8,7 @@ with joblog.to_file(snakemake.log[0]):
         snakemake.input.features,
         snakemake.input.get("neighbors"),
         tag_tau=experiments.parse(snakemake.wildcards.experiment).tau,
+        feature_dtype=snakemake.params.feature_dtype,
     )
     model, experiment = train.load(snakemake.input.model, data)
     scores = train.predict(

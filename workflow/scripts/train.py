@@ -13,6 +13,7 @@ with joblog.to_file(snakemake.log[0]):
         snakemake.input.features,
         snakemake.input.get("neighbors"),
         tag_tau=experiment.tau,
+        feature_dtype=snakemake.params.feature_dtype,
     )
     model, history = train.fit_experiment(
         experiment,
