@@ -166,7 +166,7 @@ def test_errors():
         evaluate(np.zeros((3, 4), dtype=bool), S)
 
 
-def test_write_metrics_evaluates_the_scores_file_against_images_table(tmp_path):
+def test_written_scores_are_evaluated_against_the_images_table(tmp_path):
     """Scores for images 30, 10 (not in table order) are matched to their labels by id."""
     concepts = ["cat", "dog", "sky", "sea"]
     (tmp_path / "concepts.txt").write_text("\n".join(concepts) + "\n")
@@ -182,11 +182,16 @@ def test_write_metrics_evaluates_the_scores_file_against_images_table(tmp_path):
     }
     tables.write(pa.table(images, schema=tables.IMAGES), tmp_path / "images.parquet")
     scores = np.array([[0.9, 0.1, 0.2, 0.8], [0.3, 0.2, 0.7, 0.6]], dtype=np.float32)
-    tables.write(tables.scores_table(np.array([30, 10]), scores), tmp_path / "scores.parquet")
-
-    written = evaluation.write_metrics(
-        tmp_path / "images.parquet", tmp_path / "concepts.txt", tmp_path / "scores.parquet", tmp_path / "m.json"
+    written = evaluation.write_scores(
+        np.array([30, 10]),
+        scores,
+        tmp_path / "scores.parquet",
+        images_path=tmp_path / "images.parquet",
+        concepts_path=tmp_path / "concepts.txt",
+        metrics_path=tmp_path / "m.json",
     )
+    ids, read_back = tables.read_scores(tmp_path / "scores.parquet")
+    assert ids.tolist() == [30, 10] and np.array_equal(read_back, scores)
     truth = np.array([[1, 0, 0, 1], [1, 0, 1, 0]], dtype=bool)
     assert written == evaluate(truth, scores.astype(np.float64))
     assert json.loads((tmp_path / "m.json").read_text()) == written

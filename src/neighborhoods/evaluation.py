@@ -28,3 +28,9 @@ def write_metrics(images_path: str | Path, concepts_path: str | Path, scores_pat
     result = evaluate_scores(images_path, concepts_path, scores_path)
     Path(out_path).write_text(json.dumps(result, indent=2))
     return result
+
+
+def write_scores(image_ids, scores, scores_path, *, images_path, concepts_path, metrics_path) -> dict:
+    """What every scoring job ends with: the scores file, then its metrics beside it."""
+    tables.write(tables.scores_table(image_ids, scores), scores_path, tables.SCORES)
+    return write_metrics(images_path, concepts_path, scores_path, metrics_path)

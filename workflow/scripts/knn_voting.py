@@ -1,4 +1,4 @@
-from neighborhoods import evaluation, joblog, splitdata, tables, voting
+from neighborhoods import evaluation, joblog, splitdata, voting
 
 with joblog.to_file(snakemake.log[0]):
     data = splitdata.load(
@@ -11,11 +11,11 @@ with joblog.to_file(snakemake.log[0]):
         data, ks=snakemake.params.ks, weightings=snakemake.params.weightings
     )
     table.to_csv(snakemake.output.choice, index=False)
-    test_ids = data.subsets["test"].image_ids
-    tables.write(tables.scores_table(test_ids, scores), snakemake.output.scores)
-    evaluation.write_metrics(
-        snakemake.input.images,
-        snakemake.input.concepts,
+    evaluation.write_scores(
+        data.subsets["test"].image_ids,
+        scores,
         snakemake.output.scores,
-        snakemake.output.metrics,
+        images_path=snakemake.input.images,
+        concepts_path=snakemake.input.concepts,
+        metrics_path=snakemake.output.metrics,
     )

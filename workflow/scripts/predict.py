@@ -1,4 +1,4 @@
-from neighborhoods import evaluation, experiments, joblog, seeds, splitdata, tables, train
+from neighborhoods import evaluation, experiments, joblog, seeds, splitdata, train
 
 with joblog.to_file(snakemake.log[0]):
     data = splitdata.load(
@@ -19,11 +19,11 @@ with joblog.to_file(snakemake.log[0]):
         samples=snakemake.params.samples,
         seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k), 1),
     )
-    table = tables.scores_table(data.subsets["test"].image_ids, scores)
-    tables.write(table, snakemake.output.scores, tables.SCORES)
-    evaluation.write_metrics(
-        snakemake.input.images,
-        snakemake.input.concepts,
+    evaluation.write_scores(
+        data.subsets["test"].image_ids,
+        scores,
         snakemake.output.scores,
-        snakemake.output.metrics,
+        images_path=snakemake.input.images,
+        concepts_path=snakemake.input.concepts,
+        metrics_path=snakemake.output.metrics,
     )
