@@ -11,6 +11,7 @@ Peak memory is the process's resident memory above what it held when the measure
 
 import argparse
 import contextlib
+import itertools
 import os
 import re
 import subprocess
@@ -191,10 +192,10 @@ def bench_train(quick: bool, seed: int) -> None:
         picks = torch.randint(0, n_train, (64, 200), generator=torch.Generator().manual_seed(seed))
         inputs = [(feats[p[:50]], feats[p[50:]].reshape(50, 3, d)) for p in picks]
         y = subsets["train"].labels[:50]
-        cycle = iter(range(10**9))
+        batches_in_turn = itertools.cycle(inputs)
 
         def step():
-            x, z = inputs[next(cycle) % len(inputs)]
+            x, z = next(batches_in_turn)
             loss = loss_fn(model(x, z), y) / 50 + 0.5 * 3e-3 * sum(w.pow(2).sum() for w in model.weight_matrices())
             optimizer.zero_grad()
             loss.backward()

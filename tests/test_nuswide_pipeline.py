@@ -68,7 +68,6 @@ def release(tmp_path_factory):
     corrupt_file.write_bytes(corrupt_file.read_bytes()[:150])
 
     photos = {r["image_id"]: r for r in rows + [bare] if r["image_id"] != not_on_flickr}
-    photos[duplicated] = {**rows[1]}
     expected = {r["image_id"]: r for r in rows if r["image_id"] not in (bad_label, missing, corrupt, not_on_flickr)}
     expected[duplicated] = {**rows[1], "labels": duplicate["labels"]}
     counts = {
