@@ -1,12 +1,30 @@
+import os
+import sys
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+# The package is importable from src/ here and in every job (conda envs, cluster nodes),
+# whether or not it was pip-installed.
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
+)
+
+from neighborhoods import config_checks
 
 
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# Unknown keys first: a misspelt one would pass validation or get a message printing the
+# whole schema; then what the schema cannot state (sizes across keys, paths, devices).
+SCHEMA = "workflow/schemas/config.schema.yaml"
+config_checks.unknown_keys(config, Path(workflow.basedir) / SCHEMA)
+validate(config, SCHEMA)
+config_checks.check(config)
 
 
 report: "workflow/report/workflow.rst"
@@ -37,4 +55,5 @@ rule all:
         rules.table2.output,
         rules.table3.output,
         rules.table4.output,
+        rules.neighbors_summary.output,
         *[getattr(rules, f"fig{n}").output for n in range(3, 9)],

@@ -2,7 +2,7 @@
 same run, printed as one table.
 
     .venv/bin/python -m benchmarks                 # everything, ~10-15 min on 2 cores
-    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, float16, features, dag
+    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, subnormal, float16, features, dag
     .venv/bin/python -m benchmarks --quick         # small sizes, to check that it runs
 
 Peak memory is the process's resident memory above what it held when the measurement began
@@ -65,6 +65,14 @@ def row(what, figure, unit, baseline_name="", baseline=None, ratio=None, mb=None
           + (f" | ratio {ratio:.2f}" if ratio is not None else ""), flush=True)
 
 
+def cpu_model() -> str:
+    """The CPU's model name: what is fast differs between CPU kinds (subnormals: Intel vs AMD)."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
 def load() -> str:
     return Path("/proc/loadavg").read_text().split()[:3].__str__()
 
@@ -77,7 +85,7 @@ def bench_jaccard(quick: bool, seed: int) -> None:
 
     from benchmarks.baseline import scipy_topk
     from benchmarks.floor import floor_pass
-    from neighborhoods.neighbors import jaccard_topk
+    from neighborhoods.neighbors import TieOrder, jaccard_topk
 
     n_all, n_train = (20_000, 11_000) if quick else (190_253, 110_000)
     print(f"Jaccard top-M: generating metadata for {n_all} images ({numba.get_num_threads()} threads)")
@@ -92,9 +100,9 @@ def bench_jaccard(quick: bool, seed: int) -> None:
         f"tags-tau5000 {n_train // 1000}K": data.top_columns(full["tags"][:n_train], 5000),
         f"groups {n_train // 1000}K": full["groups"][:n_train].tocsr(),
     }
-    rank = np.random.default_rng(seed).permutation(n_train)
+    ties = TieOrder.draw(np.arange(n_train), seed)
     small = splits[next(iter(splits))][:500]
-    jaccard_topk(small, 6, np.arange(500))  # compile (cached on disk after the first run)
+    jaccard_topk(small, 6, TieOrder.draw(np.arange(500), seed))  # compile (cached on disk after the first run)
     floor_pass(small)
     for name, X in splits.items():
         pairs = data.describe(X)["pairs"]
@@ -104,9 +112,9 @@ def bench_jaccard(quick: bool, seed: int) -> None:
         row(f"Jaccard floor pass, {name}", floor, "s", note=f"{pairs:.3g} co-occurring pairs")
         for M in (6, 50):
             with Peak() as base:
-                expected = scipy_topk(X, M, rank)
+                expected = scipy_topk(X, M, ties)
             with Peak() as fast:
-                got = jaccard_topk(X, M, rank)
+                got = jaccard_topk(X, M, ties)
             same = np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
             sim = expected[1]
             tie = float(np.mean((sim[:, -1] == sim[:, -2]) if M > 1 else 0))
@@ -185,7 +193,7 @@ def bench_train(quick: bool, seed: int) -> None:
         # The model alone: forward, loss, backward and step on fixed batches.
         torch.manual_seed(seed)
         model = tr.build_model(experiment, split, hidden=500, dropout=0.5)
-        optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-4)
+        optimizer = tr.rmsprop(model, lr=1e-4, l2=3e-3)
         loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
         # Distinct batches gathered in advance (64 x 3.3 MB, more than the caches hold), so
         # the model reads its inputs from memory as in training; only the gathering is left out.
@@ -196,7 +204,7 @@ def bench_train(quick: bool, seed: int) -> None:
 
         def step():
             x, z = next(batches_in_turn)
-            loss = loss_fn(model(x, z), y) / 50 + 0.5 * 3e-3 * sum(w.pow(2).sum() for w in model.weight_matrices())
+            loss = loss_fn(model(x, z), y) / 50
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -227,6 +235,69 @@ def bench_train(quick: bool, seed: int) -> None:
         f"in {validation:.2f} s ({n_val / validation:.0f} images/s)")
 
 
+# ---- 4a. subnormal floats over a long training ----------------------------------------------
+
+
+def _default_split0() -> list[Path] | None:
+    """Split 0 of the default generated dataset, as the pipeline built it (or None)."""
+    results = ROOT / "results" / "synthetic"
+    inputs = [results / p for p in ("data/images.parquet", "data/concepts.txt", "splits/split0.parquet",
+                                    "features/efficientnet_lite0.parquet", "neighbors/tags-tau5000/split0.parquet")]
+    return inputs if all(p.exists() for p in inputs) else None
+
+
+def bench_subnormal(quick: bool, seed: int) -> None:
+    """A 40-epoch training of the neighborhood model on split 0 of the default data, with and
+    without flushing subnormal floats (what `job.start` sets for every job): the last 5 epochs
+    against the first 5, and test mAP_L against what a change of training seed does."""
+    import torch
+    import yaml
+
+    from neighborhoods import experiments, metrics, seeds, splitdata, train
+
+    inputs = _default_split0()
+    if inputs is None:
+        print("subnormal: skipped, run `snakemake --cores 2` on the default config first")
+        return
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    hyper = {key: config["model"][key] for key in experiments.FIT_KEYS} | {"epochs": 6 if quick else 40}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as a pipeline training job runs
+    experiment = experiments.parse(f"nbr-tags-tau{config['neighbors']['tau']}-m3-M6")
+    data = splitdata.load(*inputs)
+    truth = data.subsets["test"].labels.numpy().astype(bool)
+    print(f"Subnormals: {hyper['epochs']} epochs of {experiment.name} on split 0 of the default data, 1 thread")
+    results = {}
+    # The pipeline's seed for split 0, then three others.
+    train_seeds = [seeds.derive(config["seed"], 0)] + [seeds.derive(config["seed"], 0, extra) for extra in (97, 98, 99)]
+    train_seeds = train_seeds[: 2 if quick else 4]
+    for train_seed in train_seeds:
+        for flush in (False, True):
+            torch.set_flush_denormal(flush)
+            model, history = train.fit(experiment, data, seed=train_seed, **hyper)
+            weights = torch.cat([w.detach().flatten() for w in model.weight_matrices()])
+            subnormal = int(((weights != 0) & (weights.abs() < torch.finfo(torch.float32).tiny)).sum())
+            scores = train.predict(model, data, "test", experiment, samples=hyper["test_samples"],
+                                   seed=seeds.derive(config["seed"], 0, 1))
+            seconds = history["seconds"].to_numpy()
+            results[train_seed, flush] = (seconds[:5].mean(), seconds[-5:].mean(), seconds.sum(),
+                                          metrics.label_map(truth, scores), subnormal)
+    torch.set_flush_denormal(True)
+    torch.set_num_threads(threads)
+    for flush in (False, True):
+        first, last, total, _, subnormal = np.mean([results[s, flush] for s in train_seeds], axis=0)
+        row(f"{hyper['epochs']}-epoch training, {'subnormals flushed (the pipeline)' if flush else 'subnormals kept'}: "
+            f"mean of last 5 epochs", last, "s", "mean of first 5 epochs", first, last / first, None,
+            "last/first <=1.3" if flush else "",
+            f"whole training {total:.1f} s; {subnormal:.0f} subnormal weights at the end (means over {len(train_seeds)} seeds)")
+    maps = {flush: np.array([results[s, flush][3] for s in train_seeds]) for flush in (False, True)}
+    change = maps[True].mean() - maps[False].mean()
+    spread = np.std(np.concatenate([maps[False] - maps[False].mean(), maps[True] - maps[True].mean()]), ddof=2)
+    row(f"test mAP_L change from flushing (mean over {len(train_seeds)} seeds)", change, "points",
+        "spread of one training from seed to seed (pooled std)", spread, None, None, "|change| within the seed spread",
+        "mAP_L kept: " + ", ".join(f"{v:.2f}" for v in maps[False]) + "; flushed: " + ", ".join(f"{v:.2f}" for v in maps[True]))
+
+
 # ---- 4b. float16 feature storage -----------------------------------------------------------
 
 
@@ -238,10 +309,8 @@ def bench_float16(quick: bool, seed: int) -> None:
 
     from neighborhoods import experiments, metrics, seeds, splitdata, train
 
-    results = ROOT / "results" / "synthetic"
-    inputs = [results / p for p in ("data/images.parquet", "data/concepts.txt", "splits/split0.parquet",
-                                    "features/efficientnet_lite0.parquet", "neighbors/tags-tau5000/split0.parquet")]
-    if not all(p.exists() for p in inputs):
+    inputs = _default_split0()
+    if inputs is None:
         print("float16: skipped, run `snakemake --cores 2` on the default config first")
         return
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -363,19 +432,21 @@ def bench_dag(quick: bool, seed: int) -> None:
             note=f"{jobs} jobs; whole `snakemake -n` process incl. Python start")
 
 
-PARTS = {"jaccard": bench_jaccard, "visual": bench_visual, "train": bench_train, "float16": bench_float16,
+PARTS = {"jaccard": bench_jaccard, "visual": bench_visual, "train": bench_train, "subnormal": bench_subnormal,
+         "float16": bench_float16,
          "features": bench_features, "dag": bench_dag}
 
 
 def table() -> str:
-    head = "| measurement | figure | baseline (same run) | baseline | ratio | peak extra MB | target | notes |"
-    lines = [head, "| --- | ---: | --- | ---: | ---: | ---: | --- | --- |"]
+    head = "| measurement | CPU | figure | baseline (same run) | baseline | ratio | peak extra MB | target | notes |"
+    lines = [head, "| --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- |"]
+    cpu = cpu_model()
     for r in ROWS:
         fig = f"{r['figure']:.2f} {r['unit']}"
         base = "" if r["baseline"] is None else f"{r['baseline']:.2f} {r['unit']}"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         mb = "" if r["mb"] is None else f"{r['mb']:.0f}"
-        lines.append(f"| {r['what']} | {fig} | {r['baseline_name']} | {base} | {ratio} | {mb} | {r['target']} | {r['note']} |")
+        lines.append(f"| {r['what']} | {cpu} | {fig} | {r['baseline_name']} | {base} | {ratio} | {mb} | {r['target']} | {r['note']} |")
     return "\n".join(lines)
 
 
@@ -390,7 +461,7 @@ def main(argv=None) -> None:
     for name in args.only.split(","):
         PARTS[name](args.quick, args.seed)
     print()
-    print(f"machine: {os.cpu_count()} cores; load average (1, 5, 15 min) before {load_before}, after {load()}; "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; load average (1, 5, 15 min) before {load_before}, after {load()}; "
           f"total {time.perf_counter() - started:.0f} s{' (--quick)' if args.quick else ''}")
     print("ratio: baseline / figure for times (speed-up), figure / baseline for rates; "
           "training's ratio is model-only / whole epoch")

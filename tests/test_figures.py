@@ -44,6 +44,15 @@ def test_neighbor_label_agreement_hand_worked():
     assert base == pytest.approx((3 / 4 + 1 / 4) / 2)
 
 
+def test_neighbor_label_agreement_leaves_out_fill():
+    labels = np.array([[1, 0], [1, 0], [1, 0], [0, 1]], dtype=bool)
+    neighbors = np.array([[1, 3], [3, 2], [0, 3], [2, 0]])
+    real = np.ones(neighbors.shape, dtype=bool)
+    real[0, 0] = False  # image 0's first neighbor is fill: only images 1 and 2 count for label 0 at k=1
+    curve, _ = neighbor_label_agreement(labels, neighbors, real)
+    np.testing.assert_allclose(curve, [(1 / 2 + 0) / 2, 1 / 6])
+
+
 def test_neighbor_label_agreement_skips_labels_without_positives():
     labels = np.array([[1, 0], [1, 0], [0, 0]], dtype=bool)
     neighbors = np.array([[1], [2], [0]])

@@ -136,7 +136,7 @@ def test_shards_fill_one_cache_and_a_reused_crawl_asks_nothing(tmp_path):
     assert len(list((tmp_path / "shared").glob("shard*of3-*.jsonl"))) == 3
     assert set(server.requests.values()) == {1} and len(server.requests) == 60
     metadata = flickr.load_metadata(photos, [INFO, CONTEXTS], tmp_path / "mine", reuse=tmp_path / "shared")
-    assert metadata.column("available").to_pylist() == [bool(p % 7) for p in photos]
+    assert metadata.column("status").to_pylist() == ["ok" if p % 7 else "unavailable" for p in photos]
 
     def no_key_needed():
         raise AssertionError("a complete crawl must not need a key")
@@ -157,6 +157,18 @@ def test_a_line_cut_short_by_a_crash_is_asked_again(tmp_path):
     assert server.requests[(1001, INFO)] == 1 and server.requests[(1002, INFO)] == 2
     metadata = flickr.load_metadata([1001, 1002], [INFO], cache)
     assert metadata.column("tags").to_pylist() == [["sky", "blue"], ["dog"]]
+
+
+def test_a_stored_answer_that_is_not_utf8_is_named_and_asked_again(tmp_path, caplog):
+    cache = tmp_path / "cache"
+    with FakeFlickr(KEY, PHOTOS) as server:
+        flickr.crawl([1001, 1002], [INFO], flickr.Cache(cache), lambda: _client(server))
+        part = next(cache.glob("*.jsonl"))
+        part.write_bytes(part.read_bytes().replace(b'"sky"', b'"sk\xff"', 1))  # photo 1001's record, line 1
+        flickr.crawl([1001, 1002], [INFO], flickr.Cache(cache), lambda: _client(server))
+    assert server.requests[(1001, INFO)] == 2 and server.requests[(1002, INFO)] == 1
+    assert f"{part}:1: not a complete answer record; ignored" in caplog.text
+    assert flickr.load_metadata([1001, 1002], [INFO], cache).column("tags").to_pylist() == [["sky", "blue"], ["dog"]]
 
 
 CRAWLER = """

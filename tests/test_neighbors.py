@@ -7,7 +7,9 @@ import pyarrow as pa
 import pytest
 
 from neighborhoods import neighbors as nbmod
+from neighborhoods import seeds
 from neighborhoods.neighbors import (
+    TieOrder,
     binary_matrix,
     jaccard_topk,
     jaccard_topk_blocked,
@@ -19,8 +21,15 @@ from neighborhoods.neighbors import (
 from neighborhoods.tables import IMAGES, NEIGHBORS, SPLIT
 
 
-def brute_force(sets, k, rank):
-    """Plain loops over pairs: Jaccard as a Fraction, sorted by (-similarity, tie rank)."""
+def visit_index(ties, i, j):
+    """Where query i's order visits row j, found by walking the order (no modular inverse)."""
+    n = len(ties.position)
+    visits = [(ties.offset[i] + t * ties.stride[i]) % n for t in range(n)]
+    return visits.index(ties.position[j])
+
+
+def brute_force(sets, k, ties):
+    """Plain loops over pairs: Jaccard as a Fraction, sorted by (-similarity, the query's visit index)."""
     neighbors, similarity = [], []
     for i, a in enumerate(sets):
         ranked = []
@@ -28,11 +37,17 @@ def brute_force(sets, k, rank):
             if j != i:
                 union = len(a | b)
                 sim = Fraction(len(a & b), union) if union else Fraction(0)
-                ranked.append((-sim, rank[j], j))
+                ranked.append((-sim, visit_index(ties, i, j), j))
         ranked.sort()
         neighbors.append([j for _, _, j in ranked[:k]])
         similarity.append([float(-s) for s, _, _ in ranked[:k]])
     return np.array(neighbors), np.array(similarity, dtype=np.float32)
+
+
+def shared_order(position):
+    """The old rule as a special case: every query visits positions 0, 1, 2, ..."""
+    n = len(position)
+    return TieOrder(np.asarray(position), np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64))
 
 
 def random_sets(rng, n, vocab=6, most=3):
@@ -53,9 +68,9 @@ def as_matrix(sets):
 def test_jaccard_topk_matches_brute_force(seed, k):
     rng = np.random.default_rng(seed)
     sets = random_sets(rng, 40)
-    rank = rng.permutation(40)
-    neighbors, similarity = jaccard_topk(as_matrix(sets), k, rank)
-    expected_nb, expected_sim = brute_force(sets, k, rank)
+    ties = TieOrder.draw(rng.permutation(40), int(rng.integers(1 << 30)))
+    neighbors, similarity = jaccard_topk(as_matrix(sets), k, ties)
+    expected_nb, expected_sim = brute_force(sets, k, ties)
     assert neighbors.dtype == np.int64 and similarity.dtype == np.float32
     np.testing.assert_array_equal(neighbors, expected_nb)
     np.testing.assert_array_equal(similarity, expected_sim)
@@ -67,9 +82,9 @@ def test_jaccard_topk_matches_brute_force(seed, k):
 def test_blocked_reference_matches_brute_force(seed, k):
     rng = np.random.default_rng(seed)
     sets = random_sets(rng, 40)
-    rank = rng.permutation(40)
-    neighbors, similarity = jaccard_topk_blocked(as_matrix(sets), k, rank)
-    expected_nb, expected_sim = brute_force(sets, k, rank)
+    ties = TieOrder.draw(rng.permutation(40), int(rng.integers(1 << 30)))
+    neighbors, similarity = jaccard_topk_blocked(as_matrix(sets), k, ties)
+    expected_nb, expected_sim = brute_force(sets, k, ties)
     np.testing.assert_array_equal(neighbors, expected_nb)
     np.testing.assert_array_equal(similarity, expected_sim)
 
@@ -85,10 +100,10 @@ def test_compiled_kernel_matches_brute_force_on_tie_heavy_data(seed):
         sets[i] = set()
     for i, j in rng.integers(0, n, size=(6, 2)):
         sets[i] = set(sets[j])
-    rank = rng.permutation(n)
+    ties = TieOrder.draw(rng.permutation(n), int(rng.integers(1 << 30)))
     for k in sorted({1, 2, 6, n // 2, n - 1}):
-        got = jaccard_topk(as_matrix(sets), k, rank)
-        expected = brute_force(sets, k, rank)
+        got = jaccard_topk(as_matrix(sets), k, ties)
+        expected = brute_force(sets, k, ties)
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])
 
@@ -98,11 +113,11 @@ def test_compiled_kernel_threshold_sample(monkeypatch):
     sample size gives the same result (below k, no early threshold at all)."""
     rng = np.random.default_rng(11)
     X = sp_random_binary(rng, 300, 12, 0.25)
-    rank = rng.permutation(300)
-    expected = jaccard_topk_blocked(X, 7, rank)
+    ties = TieOrder.draw(rng.permutation(300), int(rng.integers(1 << 30)))
+    expected = jaccard_topk_blocked(X, 7, ties)
     for sample in (1, 7, 20, 512):
         monkeypatch.setattr(nbmod, "SAMPLE", sample)
-        got = nbmod.jaccard_topk(X, 7, rank)
+        got = nbmod.jaccard_topk(X, 7, ties)
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])
 
@@ -122,9 +137,9 @@ def test_compiled_kernel_matches_blocked_reference_on_larger_data(k):
     p = 1 / np.arange(1, vocab + 1)
     sets = [set(rng.choice(vocab, size=rng.integers(0, 6), p=p / p.sum()).tolist()) for _ in range(n)]
     X = binary_matrix([sorted(map(str, s)) for s in sets])
-    rank = rng.permutation(n)
-    got = jaccard_topk(X, k, rank)
-    expected = jaccard_topk_blocked(X, k, rank)
+    ties = TieOrder.draw(rng.permutation(n), int(rng.integers(1 << 30)))
+    got = jaccard_topk(X, k, ties)
+    expected = jaccard_topk_blocked(X, k, ties)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
 
@@ -132,10 +147,10 @@ def test_compiled_kernel_matches_blocked_reference_on_larger_data(k):
 def test_blocks_do_not_change_the_result(monkeypatch):
     rng = np.random.default_rng(7)
     sets = random_sets(rng, 30)
-    rank = rng.permutation(30)
-    whole = jaccard_topk(as_matrix(sets), 6, rank)
+    ties = TieOrder.draw(rng.permutation(30), int(rng.integers(1 << 30)))
+    whole = jaccard_topk(as_matrix(sets), 6, ties)
     monkeypatch.setattr(nbmod, "BLOCK_ELEMENTS", 70)  # blocks of 2 rows, last one short
-    blocked = jaccard_topk_blocked(as_matrix(sets), 6, rank)
+    blocked = jaccard_topk_blocked(as_matrix(sets), 6, ties)
     np.testing.assert_array_equal(whole[0], blocked[0])
     np.testing.assert_array_equal(whole[1], blocked[1])
 
@@ -143,18 +158,17 @@ def test_blocks_do_not_change_the_result(monkeypatch):
 def test_hand_worked_four_images():
     # A={a,b} B={a,b,c} C={c} D={}: J(A,B)=2/3, J(B,C)=1/3, every other pair 0.
     X = binary_matrix([["a", "b"], ["a", "b", "c"], ["c"], []])
-    neighbors, similarity = jaccard_topk(X, 2, np.array([2, 0, 3, 1]))
-    # Zero ties go by tie rank: B (0) < D (1) < A (2) < C (3), not by row order.
+    neighbors, similarity = jaccard_topk(X, 2, shared_order([2, 0, 3, 1]))
+    # Zero ties go by position: B (0) < D (1) < A (2) < C (3), not by row order.
     np.testing.assert_array_equal(neighbors, [[1, 3], [0, 2], [1, 3], [1, 0]])
     np.testing.assert_array_equal(
         similarity, np.array([[2 / 3, 0], [2 / 3, 1 / 3], [1 / 3, 0], [0, 0]], dtype=np.float32)
     )
 
 
-def test_zero_fill_follows_tie_rank():
+def test_zero_fill_follows_the_shared_order_when_every_query_has_it():
     sets = [{"x"}, {"x"}, {"lonely"}, {"y"}, {"z"}, set()]
-    rank = np.array([5, 4, 3, 2, 1, 0])
-    neighbors, similarity = jaccard_topk(as_matrix(sets), 4, rank)
+    neighbors, similarity = jaccard_topk(as_matrix(sets), 4, shared_order([5, 4, 3, 2, 1, 0]))
     np.testing.assert_array_equal(neighbors[2], [5, 4, 3, 1])
     np.testing.assert_array_equal(similarity[2], [0, 0, 0, 0])
     np.testing.assert_array_equal(neighbors[0], [1, 5, 4, 3])
@@ -164,18 +178,20 @@ def test_zero_fill_follows_tie_rank():
 def test_row_order_never_breaks_ties():
     rng = np.random.default_rng(3)
     sets = random_sets(rng, 25)
-    rank = rng.permutation(25)
-    neighbors, similarity = jaccard_topk(as_matrix(sets), 8, rank)
+    ties = TieOrder.draw(rng.permutation(25), int(rng.integers(1 << 30)))
+    neighbors, similarity = jaccard_topk(as_matrix(sets), 8, ties)
     p = rng.permutation(25)
-    shuffled_nb, shuffled_sim = jaccard_topk(as_matrix([sets[i] for i in p]), 8, rank[p])
+    shuffled_ties = TieOrder(ties.position[p], ties.offset[p], ties.stride[p])
+    shuffled_nb, shuffled_sim = jaccard_topk(as_matrix([sets[i] for i in p]), 8, shuffled_ties)
     np.testing.assert_array_equal(p[shuffled_nb], neighbors[p])
     np.testing.assert_array_equal(shuffled_sim, similarity[p])
 
 
 def test_select_topk_block():
     sim = np.array([[0.5, 0.2, 0.5, 0.9, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0]])
-    cols, vals = select_topk(sim, np.array([3, 0]), 3)
-    np.testing.assert_array_equal(cols, [[0, 2, 4], [1, 2, 3]])
+    keys = np.array([[4, 0, 2, 3, 1], [0, 1, 2, 3, 4]])
+    cols, vals = select_topk(sim, np.array([3, 0]), 3, keys)
+    np.testing.assert_array_equal(cols, [[4, 2, 0], [1, 2, 3]])
     np.testing.assert_array_equal(vals, [[0.5, 0.5, 0.5], [0, 0, 0]])
     assert sim[0, 3] == 0.9  # the caller's block is left alone
 
@@ -183,13 +199,15 @@ def test_select_topk_block():
 def test_jaccard_topk_errors():
     X = binary_matrix([["a"], ["b"], ["a", "b"]])
     with pytest.raises(ValueError, match="need 1 <= k < n rows"):
-        jaccard_topk(X, 3, np.arange(3))
-    with pytest.raises(ValueError, match="tie_rank has shape"):
-        jaccard_topk(X, 1, np.arange(4))
-    with pytest.raises(ValueError, match="must not repeat"):
-        jaccard_topk(X, 1, np.array([0, 1, 1]))
+        jaccard_topk(X, 3, shared_order(np.arange(3)))
+    with pytest.raises(ValueError, match="tie order is for 4 rows, X has 3"):
+        jaccard_topk(X, 1, shared_order(np.arange(4)))
+    with pytest.raises(ValueError, match="permutation"):
+        shared_order(np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="coprime"):
+        TieOrder(np.arange(4), np.zeros(4, dtype=np.int64), np.full(4, 2))
     with pytest.raises(ValueError, match="0/1"):
-        jaccard_topk(X * 2, 1, np.arange(3))
+        jaccard_topk(X * 2, 1, shared_order(np.arange(3)))
 
 
 def test_tag_vocabulary_counts_images_and_breaks_ties_by_tag():
@@ -260,14 +278,12 @@ def test_metadata_neighbors_match_brute_force_within_subsets():
     ids = split.column("image_id").to_numpy()
     subsets = np.array(split.column("subset").to_pylist())
     sets = dict(zip(images.column("image_id").to_pylist(), images.column("sets").to_pylist()))
-    # The documented tie permutation: default_rng(seed) over the image_ids sorted.
-    rank = dict(zip(np.sort(ids).tolist(), np.random.default_rng(5).permutation(len(ids))))
     got = as_dict(out)
-    for subset in ("train", "val", "test"):
+    for index, subset in enumerate(("train", "val", "test")):
         members = ids[subsets == subset]
-        expected_nb, expected_sim = brute_force(
-            [set(sets[i]) for i in members], 6, [rank[i] for i in members]
-        )
+        # The documented tie order: drawn per subset from its own stream of the seed.
+        ties = TieOrder.draw(members, seeds.derive(5, index))
+        expected_nb, expected_sim = brute_force([set(sets[i]) for i in members], 6, ties)
         for i, nb, sim in zip(members, expected_nb, expected_sim):
             assert got[i][1] == members[nb].tolist()
             np.testing.assert_array_equal(np.float32(got[i][2]), sim)
@@ -353,11 +369,51 @@ def test_vocabulary_split_neighbors_use_each_subsets_own_vocabulary():
     tags = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist()))
     top = tag_vocabulary([tags[i] for i in ids[subsets == "train"]], 6)
     train_vocabulary, test_vocabulary = nbmod.overlap_vocabularies(top, 50, seed=4)
-    rank = dict(zip(np.sort(ids).tolist(), np.random.default_rng(4).permutation(len(ids))))
-    for subset, vocabulary in [("train", train_vocabulary), ("val", train_vocabulary), ("test", test_vocabulary)]:
+    for index, (subset, vocabulary) in enumerate(
+        [("train", train_vocabulary), ("val", train_vocabulary), ("test", test_vocabulary)]
+    ):
         members = ids[subsets == subset]
-        expected_nb, _ = brute_force(
-            [set(tags[i]) & set(vocabulary) for i in members], 5, [rank[i] for i in members]
-        )
+        ties = TieOrder.draw(members, seeds.derive(4, index))
+        expected_nb, _ = brute_force([set(tags[i]) & set(vocabulary) for i in members], 5, ties)
         for i, nb in zip(members, expected_nb):
             assert out[i][1] == members[nb].tolist()
+
+
+def test_training_neighbors_do_not_depend_on_the_overlap():
+    """Why Fig. 8 trains one model per split: only the test subset's neighbors change with P."""
+    images, split = make_tables(seed=5, n=120)
+    tables_by_overlap = {
+        p: as_dict(nbmod.vocabulary_split_neighbors(images, split, size=8, overlap=p, max_rank=4, seed=1))
+        for p in (0, 50, 100)
+    }
+    subsets = dict(zip(split.column("image_id").to_pylist(), split.column("subset").to_pylist()))
+    for image_id, subset in subsets.items():
+        found = {p: table[image_id] for p, table in tables_by_overlap.items()}
+        if subset != "test":
+            assert found[0] == found[50] == found[100]
+    assert any(tables_by_overlap[0][i] != tables_by_overlap[100][i] for i, s in subsets.items() if s == "test")
+
+
+def in_degree(neighbors, n):
+    return np.bincount(neighbors.ravel(), minlength=n)
+
+
+@pytest.mark.parametrize("sets_of", ["empty", "one shared item"])
+def test_ties_and_fill_are_spread_over_the_candidates_not_given_to_hubs(sets_of):
+    """Every query ties with every other (all empty: the zero fill; all alike: similarity 1).
+    One order shared by all queries would give the same 6 images every slot (in-degree n - 1)."""
+    n, k = 600, 6
+    sets = [set() if sets_of == "empty" else {"x"} for _ in range(n)]
+    neighbors, _ = jaccard_topk(as_matrix(sets), k, TieOrder.draw(np.arange(n), 7))
+    degree = in_degree(neighbors, n)
+    assert degree.max() <= 4 * degree.mean()  # Poisson-like (mean 6), far from n - 1
+
+
+def test_each_tied_candidate_is_equally_likely_to_be_chosen():
+    """Query 0 shares one item with rows 1-4 (all tied at 1/2 after row 5, its best match);
+    over seeds, each of the four takes the single remaining slot about equally often."""
+    sets = [{"a", "b"}, {"a", "c"}, {"a", "d"}, {"a", "e"}, {"a", "f"}, {"a", "b"}, *[{f"z{i}"} for i in range(10)]]
+    X = as_matrix(sets)
+    chosen = [int(jaccard_topk(X, 2, TieOrder.draw(np.arange(len(sets)), seed))[0][0, 1]) for seed in range(800)]
+    counts = np.bincount(chosen, minlength=5)[1:5]
+    assert counts.sum() == 800 and counts.min() > 150  # 200 expected each; a bias would show

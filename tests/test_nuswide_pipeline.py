@@ -92,7 +92,7 @@ def built(release, tmp_path_factory):
     with FakeFlickr(KEY, photos, faults=release["faults"]) as server, pytest.MonkeyPatch.context() as patch:
         patch.setenv("FLICKR_API_KEY", KEY)
         config = {
-            **{k: v for k, v in TINY.items() if k not in ("synthetic", "sweeps", "figures")},
+            **{k: v for k, v in TINY.items() if k not in ("synthetic", "figures")},
             "dataset": "nuswide",
             "nuswide": {"root": str(base / "NUS-WIDE"), "images": str(base / "Flickr"), "bad_lines": "drop"},
             "flickr": {"api_url": server.url, "cache": "flickr-answers", "jobs": 2, "rate_per_hour": 360000, "backoff": 0.01, "timeout": 5},

@@ -65,6 +65,13 @@ def test_asking_for_one_figure_plans_only_what_it_needs(tmp_path):
     assert not {"knn_voting", "neighborhood_voting", "predict_other_metadata", "visual_neighbors", "table2", "fig5"} & set(jobs)
 
 
+def test_figure8_trains_one_model_and_tests_it_with_each_overlap(tmp_path):
+    write_config(tmp_path, TINY)
+    jobs = planned_jobs(snakemake(tmp_path, "--dry-run", "fig8"))
+    # The overlap-100 model and visual only; overlap 0 is a test-time prediction of the same model.
+    assert jobs["train"] == 2 and jobs["predict_other_metadata"] == 1 and jobs["predict"] == 2
+
+
 def test_table2_has_every_row_over_every_split(built):
     results = built / "results" / "synthetic"
     table = pd.read_csv(results / "tables" / "table2.csv")

@@ -3,37 +3,61 @@
 Features are computed once per backbone and shared by every split, so this is the expensive
 step: images are decoded in DataLoader worker processes while the model runs, the model runs
 channels_last, and on CUDA in float16 mixed precision (float32 on CPU).
+
+Extraction is incremental, because at NUS-WIDE's 190,000 images a full pass takes hours while
+an edit to the image folder touches a few files. Beside the features file, a sources file
+records what each row was computed from (the image's path, size and mtime, as the image
+manifest lists them) and how (`identity`: backbone, weights file, precision). A rerun reuses
+every row whose image is listed with the same size and mtime under the same identity, and
+extracts only the others. Snakemake deletes a job's outputs before the job runs unless they
+are flagged `update()`, so rule features flags both files that way (Snakemake then backs them
+up and restores them if the job fails); the two files carry one token, so a pair of which only
+one was rewritten is not trusted. A forced rerun reuses rows too: delete the features file to
+recompute every row (after changing how images are preprocessed, say).
 """
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from neighborhoods import tables
+from neighborhoods import manifest, tables
 from neighborhoods.backbones import load_backbone
 
 log = logging.getLogger(__name__)
 
+SOURCES = pa.schema(
+    [("image_id", pa.int64()), ("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64())]
+)
+TOKEN = b"neighborhoods.extraction"  # schema metadata shared by a features file and its sources
+IDENTITY = b"neighborhoods.identity"  # schema metadata of the sources file
+
 
 class ImageFiles(Dataset):
-    """Decoded, preprocessed images; a bad file fails naming its path and its table row."""
+    """Decoded, preprocessed images at `rows` of `paths`; a bad file fails naming its path and
+    its table row."""
 
-    def __init__(self, root: Path, paths: list[str], transform: Callable):
+    def __init__(self, root: Path, paths: list[str], rows: np.ndarray, transform: Callable):
         self.root = root
         self.paths = paths
+        self.rows = rows
         self.transform = transform
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.rows)
 
-    def __getitem__(self, row: int) -> torch.Tensor:
+    def __getitem__(self, i: int) -> torch.Tensor:
+        row = int(self.rows[i])
         path = self.root / self.paths[row]
         try:
             with Image.open(path) as file:
@@ -44,10 +68,69 @@ class ImageFiles(Dataset):
 
 
 def resolve_device(device: str) -> torch.device:
-    """'auto' means CUDA when available, else CPU."""
+    """'auto' means CUDA when available, else CPU. 'cuda' without a GPU is refused here, when the
+    job starts: the machine that loaded the workflow (a cluster's login node) may not be this one."""
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    elif device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            "device is cuda (features.device for feature extraction, model.device for training), but this job "
+            "sees no CUDA GPU (torch.cuda.is_available() is False); set it to auto or cpu, or run the job on a GPU"
+        )
     return torch.device(device)
+
+
+def identity(backbone: str, weights: str | Path | None, cuda: bool) -> dict:
+    """What besides the image decides its feature; a row made under another identity is not
+    reused (float16 rows from a GPU are not mixed with float32 rows from a CPU)."""
+    file = None
+    if weights is not None:
+        path = Path(weights).resolve()
+        file = {"path": str(path), "size": None, "mtime_ns": None}
+        if path.exists():  # a missing file fails in load_backbone, which names it
+            info = path.stat()
+            file.update(size=info.st_size, mtime_ns=info.st_mtime_ns)
+    return {"backbone": backbone, "weights": file, "precision": "float16 autocast" if cuda else "float32"}
+
+
+def _token(sources: pa.Table, ident: dict) -> bytes:
+    """A digest of one extraction's sources and identity, written into both of its files."""
+    digest = hashlib.sha256(json.dumps(ident, sort_keys=True).encode())
+    digest.update("\0".join(sources.column("path").to_pylist()).encode())
+    for name in ("image_id", "size", "mtime_ns"):
+        digest.update(sources.column(name).to_numpy().tobytes())
+    return digest.hexdigest().encode()
+
+
+def _previous(out_path: Path, sources_path: Path, ident: dict) -> tuple[pa.Table, np.ndarray] | None:
+    """(sources, features) of the last extraction when its rows may be reused; None, logged why,
+    when there is none, it was made under another identity, or its two files disagree."""
+    if not (out_path.exists() and sources_path.exists()):
+        log.info("no previous features at %s to reuse", out_path)
+        return None
+    recorded = pq.read_schema(sources_path).metadata or {}
+    if json.loads(recorded.get(IDENTITY, b"null")) != ident:
+        log.info("previous features were made as %s, now %s: every row is extracted", recorded.get(IDENTITY), ident)
+        return None
+    if (pq.read_schema(out_path).metadata or {}).get(TOKEN) != recorded.get(TOKEN):
+        log.warning(
+            "%s and %s are not from one extraction (an interrupted write?): every row is extracted", out_path, sources_path
+        )
+        return None
+    _, features = tables.read_features(out_path)
+    return tables.read(sources_path, SOURCES), features
+
+
+def _reusable_rows(previous: pa.Table, paths: list[str], sizes: np.ndarray, mtimes: np.ndarray) -> np.ndarray:
+    """For each image, the row of `previous` computed from the same file (path, size, mtime), or -1."""
+    index = {path: row for row, path in enumerate(previous.column("path").to_pylist())}
+    rows = np.array([index.get(path, -1) for path in paths], dtype=np.int64)
+    listed = (rows >= 0) & (sizes >= 0)
+    same = np.zeros(len(paths), dtype=bool)
+    same[listed] = (previous.column("size").to_numpy()[rows[listed]] == sizes[listed]) & (
+        previous.column("mtime_ns").to_numpy()[rows[listed]] == mtimes[listed]
+    )
+    return np.where(same, rows, -1)
 
 
 def extract(
@@ -60,48 +143,65 @@ def extract(
     workers: int,
     device: str = "auto",
     weights: str | Path | None = None,
-) -> None:
-    """Write `out_path` (image_id, feature) with one row per image, in the images table's order."""
+    image_manifest: str | Path | None = None,
+    sources_path: str | Path | None = None,
+) -> dict:
+    """Write `out_path` (image_id, feature) with one row per image, in the images table's order,
+    and its sources (default: `<out_path stem>.sources.parquet`); images are keyed by
+    `image_manifest` (default: a scan of `image_root` now). Returns the rows reused and extracted."""
+    out_path = Path(out_path)
+    sources_path = Path(sources_path) if sources_path else out_path.with_suffix(".sources.parquet")
     images = tables.read(images_parquet, tables.IMAGES)
     image_ids = images.column("image_id").to_numpy()
+    paths = images.column("path").to_pylist()
+    listing = tables.read(image_manifest, manifest.MANIFEST) if image_manifest else manifest.scan(image_root)
+    sizes, mtimes = manifest.lookup(listing, paths)
     dev = resolve_device(device)
     cuda = dev.type == "cuda"
-    net = load_backbone(backbone, weights=weights, device=dev)
+    ident = identity(backbone, weights, cuda)
+
+    previous = _previous(out_path, sources_path, ident)
+    reuse = _reusable_rows(previous[0], paths, sizes, mtimes) if previous else np.full(len(paths), -1)
+    todo = np.flatnonzero(reuse < 0)
+    net = load_backbone(backbone, weights=weights, device=dev) if todo.size or previous is None else None
+    features = np.empty((len(image_ids), net.width if net else previous[1].shape[1]), dtype=np.float32)
+    if previous:
+        kept = reuse >= 0
+        features[kept] = previous[1][reuse[kept]]
+        previous = None  # the old features leave memory before the model runs
+    log.info("%s features of %d images: %d reused, %d to extract", backbone, len(paths), len(paths) - todo.size, todo.size)
+    if todo.size:
+        _extract_rows(net, ImageFiles(Path(image_root), paths, todo, net.transform), features, todo, dev, batch_size, workers)
+
+    sources = pa.table(
+        {"image_id": pa.array(image_ids, pa.int64()), "path": pa.array(paths, pa.string()),
+         "size": pa.array(sizes), "mtime_ns": pa.array(mtimes)}
+    )  # fmt: skip
+    token = _token(sources, ident)
+    table = tables.features_table(image_ids, features)
+    tables.write(table.replace_schema_metadata({TOKEN: token}), out_path)  # features first: see _previous
+    tables.write(sources.replace_schema_metadata({TOKEN: token, IDENTITY: json.dumps(ident).encode()}), sources_path)
+    return {"reused": len(paths) - int(todo.size), "extracted": int(todo.size)}
+
+
+def _extract_rows(net, files: ImageFiles, features: np.ndarray, rows: np.ndarray, dev: torch.device, batch_size: int, workers: int) -> None:
+    """Fill features[rows] with what the model computes for those images."""
+    cuda = dev.type == "cuda"
     model = net.model.to(memory_format=torch.channels_last)  # faster on CPU (oneDNN) and on GPU
-    loader = DataLoader(
-        ImageFiles(Path(image_root), images.column("path").to_pylist(), net.transform),
-        batch_size=batch_size,
-        shuffle=False,
-        num_workers=workers,
-        pin_memory=cuda,
-    )
+    loader = DataLoader(files, batch_size=batch_size, shuffle=False, num_workers=workers, pin_memory=cuda)
     log.info(
         "extracting %s features (width %d) of %d images from %s on %s, batch %d, %d workers",
-        backbone,
-        net.width,
-        len(image_ids),
-        image_root,
-        dev,
-        batch_size,
-        workers,
-    )
-    features = np.empty((len(image_ids), net.width), dtype=np.float32)
+        net.name, net.width, len(rows), files.root, dev, batch_size, workers,
+    )  # fmt: skip
     start = time.perf_counter()
     done = 0
-    with (
-        torch.inference_mode(),
-        tqdm(total=len(image_ids), unit="img", desc=f"{backbone} features") as bar,
-    ):
+    with torch.inference_mode(), tqdm(total=len(rows), unit="img", desc=f"{net.name} features") as bar:
         for batch in loader:
             batch = batch.to(dev, non_blocking=cuda, memory_format=torch.channels_last)
             with torch.autocast("cuda", dtype=torch.float16, enabled=cuda):
                 out = model(batch)
-            features[done : done + len(batch)] = out.float().cpu().numpy()
+            features[rows[done : done + len(batch)]] = out.float().cpu().numpy()
             done += len(batch)
             bar.update(len(batch))
     seconds = time.perf_counter() - start
-    tables.write(tables.features_table(image_ids, features), out_path)
-    rate = done / max(seconds, 1e-9)
-    log.info(
-        "wrote %s: %d x %d in %.1f s (%.1f images/s)", out_path, *features.shape, seconds, rate
-    )
+    log.info("extracted %d x %d in %.1f s (%.1f images/s)", done, net.width, seconds, done / max(seconds, 1e-9))

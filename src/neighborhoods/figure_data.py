@@ -49,20 +49,30 @@ def figure5(stem, *, images, concepts, split, model_scores, visual_scores, highl
     )
 
 
-def agreement_curve(neighbors_path, labels: dict[int, np.ndarray]) -> tuple[np.ndarray, float]:
-    """Fig. 6's curve for one neighbors file, pooling the images of every subset."""
+def agreement_curve(neighbors_path, labels: dict[int, np.ndarray], zero_is_fill: bool) -> tuple[np.ndarray, float, float]:
+    """Fig. 6's curve for one neighbors file, pooling the images of every subset, without the
+    zero-similarity fill when `zero_is_fill`; also the base rate and the share of fill slots."""
     table = tables.read(neighbors_path, tables.NEIGHBORS)
     ids = table.column("image_id").to_numpy()
     neighbor_ids = np.stack(table.column("neighbors").to_numpy(zero_copy_only=False))
+    similarity = np.stack(table.column("similarity").to_numpy(zero_copy_only=False))
     rows = pd.Index(ids).get_indexer(neighbor_ids.ravel()).reshape(neighbor_ids.shape)
-    return figures.neighbor_label_agreement(np.stack([labels[int(i)] for i in ids]), rows)
+    real = similarity != 0 if zero_is_fill else np.ones(rows.shape, dtype=bool)
+    curve, base_rate = figures.neighbor_label_agreement(np.stack([labels[int(i)] for i in ids]), rows, real)
+    return curve, base_rate, float(1 - real.mean())
 
 
 def figure6(stem, *, images, concepts, neighbors: dict[str, str]) -> None:
+    """`neighbors`: kind -> file; every kind but `visual` (L2 distances) has fill at similarity 0."""
     labels = _labels_by_id(images, read_concepts(concepts))
-    curves = {kind: agreement_curve(path, labels) for kind, path in neighbors.items()}
+    curves = {kind: agreement_curve(path, labels, zero_is_fill=kind != "visual") for kind, path in neighbors.items()}
     base_rate = next(iter(curves.values()))[1]
-    figures.figure6(stem, {kind: curve for kind, (curve, _) in curves.items()}, base_rate)
+    figures.figure6(
+        stem,
+        {kind: curve for kind, (curve, _, _) in curves.items()},
+        base_rate,
+        {kind: fill for kind, (_, _, fill) in curves.items() if kind != "visual"},
+    )
 
 
 def sweep_table(points: list[tuple[float, list[str]]], key: str = "value") -> pd.DataFrame:

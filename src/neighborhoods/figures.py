@@ -99,31 +99,40 @@ def figure5(stem, *, concepts, y_true, model_scores, visual_scores, label_freque
 # ----------------------------------------------------------------------------- Figure 6
 
 
-def neighbor_label_agreement(labels: np.ndarray, neighbor_rows: np.ndarray):
+def neighbor_label_agreement(labels: np.ndarray, neighbor_rows: np.ndarray, real: np.ndarray | None = None):
     """P(k-th neighbor has l | image has l) for k = 1..K, and the base rate P(image has l).
 
     Both are averaged over the labels with at least one positive image, so a flat curve far
-    above the base rate says that more distant neighbors still carry signal.
+    above the base rate says that more distant neighbors still carry signal. `real` (n, K)
+    marks the neighbors to count: zero-similarity fill is not a neighbor found by metadata,
+    so at rank k only the images whose k-th neighbor is real are counted.
     """
     labels = np.asarray(labels, dtype=bool)
     neighbor_rows = np.asarray(neighbor_rows)
+    real = np.ones(neighbor_rows.shape, dtype=bool) if real is None else np.asarray(real, dtype=bool)
     positives = labels.sum(axis=0)
     present = positives > 0
-    curve = np.array([
-        ((labels & labels[neighbor_rows[:, k]]).sum(axis=0)[present] / positives[present]).mean()
-        for k in range(neighbor_rows.shape[1])
-    ])
+    curve = []
+    for k in range(neighbor_rows.shape[1]):
+        counted = labels & real[:, k, None]
+        agree = (counted & labels[neighbor_rows[:, k]]).sum(axis=0)
+        total = counted.sum(axis=0)
+        usable = present & (total > 0)
+        curve.append((agree[usable] / total[usable]).mean() if usable.any() else np.nan)
     base_rate = float((positives[present] / labels.shape[0]).mean())
-    return curve, base_rate
+    return np.array(curve), base_rate
 
 
-def figure6(stem, curves: dict, base_rate: float) -> None:
-    """One agreement curve per metadata kind against neighbor rank k, base rate dashed."""
+def figure6(stem, curves: dict, base_rate: float, fill: dict[str, float] | None = None) -> None:
+    """One agreement curve per metadata kind against neighbor rank k, base rate dashed; the
+    legend gives each kind's share of zero-similarity fill, which the curves leave out."""
     fig = Figure(figsize=(6.5, 4.5), layout="constrained")
     ax = fig.subplots()
     for kind, curve in curves.items():
         curve = np.asarray(curve)
-        ax.plot(np.arange(1, len(curve) + 1), curve, marker="o", ms=3, label=kind)
+        share = (fill or {}).get(kind)
+        label = kind if share is None else f"{kind} ({100 * share:.0f}% fill left out)"
+        ax.plot(np.arange(1, len(curve) + 1), curve, marker="o", ms=3, label=label)
     ax.axhline(base_rate, color="k", ls="--", lw=1, label="base rate")
     ax.set(xlabel="neighbor rank k", ylabel="P(k-th neighbor has l | image has l)",
            title="Label agreement of the k-th nearest neighbor", ylim=(0, None))

@@ -19,7 +19,9 @@ sent only in the request and scrubbed from every message, answer and log line.
 
 import argparse
 import contextlib
+import csv
 import http.client
+import io
 import itertools
 import json
 import logging
@@ -38,10 +40,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from tqdm import tqdm
+
+from neighborhoods import nuswide
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +55,12 @@ GET_CONTEXTS = "flickr.photos.getAllContexts"
 UNAVAILABLE_CODES = {1}  # photo not found (deleted, or not public)
 RETRY_CODES = {105}  # service currently unavailable
 INVALID_KEY = 100
+# ok; unavailable: Flickr no longer has the photo; bad_line: its line of a metadata table was bad (bad_lines: drop)
+METADATA_STATUSES = ("ok", "unavailable", "bad_line")
 METADATA = pa.schema(
     [
         ("photo_id", pa.int64()),
-        ("available", pa.bool_()),
+        ("status", pa.string()),  # one of METADATA_STATUSES
         ("tags", pa.list_(pa.string())),
         ("sets", pa.list_(pa.string())),
         ("groups", pa.list_(pa.string())),
@@ -213,9 +219,10 @@ class Cache:
         self._stream = None
 
     def records(self) -> Iterator[dict]:
-        """Every stored answer; a line cut short by a crash is skipped (that call is asked again)."""
+        """Every stored answer; a line cut short by a crash, or not UTF-8, is skipped and named
+        (that call is asked again). Read as bytes, so one bad byte cannot end the whole read."""
         for path in sorted(self.folder.glob("*.jsonl")) if self.folder.is_dir() else []:
-            with open(path, encoding="utf-8") as stream:
+            with open(path, "rb") as stream:
                 for number, line in enumerate(stream, 1):
                     try:
                         record = json.loads(line)
@@ -327,11 +334,11 @@ def metadata_from_answers(photo_ids: Iterable[int], methods: list[str], records:
         raise FlickrError(f"{len(missing)} call(s) have no stored answer, e.g. {missing[:5]}: finish the crawl first")
     rows = []
     for photo in sorted(wanted):
-        row = {"photo_id": photo, "available": True, "tags": None, "sets": None, "groups": None, "owner": None}
+        row = {"photo_id": photo, "status": "ok", "tags": None, "sets": None, "groups": None, "owner": None}
         for method in methods:
             record = found[(photo, method)]
             if record["status"] != "ok":
-                row["available"] = False
+                row["status"] = "unavailable"
             else:
                 row.update(_fields(method, record["answer"]))
         rows.append(row)
@@ -339,37 +346,107 @@ def metadata_from_answers(photo_ids: Iterable[int], methods: list[str], records:
 
 
 def _as_list(value) -> list[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None:
         return []
     if isinstance(value, str):
         return value.split()
     return [str(v) for v in value]
 
 
-def read_metadata_table(path: str | Path) -> pa.Table:
-    """A table fetched before (Parquet, or CSV with space-separated lists): photo_id (or
-    image_id), sets, groups, and optionally tags and owner. Listed photos are available."""
-    import pandas as pd  # only this reader needs it
-
-    path = Path(path)
-    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame.rename(columns={"image_id": "photo_id"})
-    missing = [c for c in ("photo_id", "sets", "groups") if c not in frame.columns]
+def _check_columns(path: Path, columns: list[str]) -> None:
+    missing = [c for c in ("photo_id", "sets", "groups") if c not in columns]
     if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}; expected photo_id, tags, sets, groups[, owner]")
-    ids = pd.to_numeric(frame["photo_id"], errors="coerce")
-    if ids.isna().any():
-        line = int(np.flatnonzero(ids.isna().to_numpy())[0]) + 2
-        raise ValueError(f"{path}: row at line {line}: expected a numeric photo_id")
-    if ids.duplicated().any():
-        raise ValueError(f"{path}: photo_id {int(ids[ids.duplicated()].iloc[0])} is listed more than once")
-    columns = {
-        "photo_id": ids.astype("int64").tolist(),
-        "available": [True] * len(frame),
-        **{c: [_as_list(v) for v in frame[c]] if c in frame.columns else [None] * len(frame) for c in ("tags", "sets", "groups")},
-        "owner": [o or None for o in frame["owner"]] if "owner" in frame.columns else [None] * len(frame),
-    }
-    return pa.table(columns, schema=METADATA)
+        raise nuswide.ReleaseError(f"{path}: missing column(s) {missing}; expected photo_id, tags, sets, groups[, owner]")
+
+
+def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
+    """The rows of a metadata CSV by column name (photo_id an int), and its bad lines, in line
+    order: not UTF-8, no numeric photo_id, a field count other than the header's, a photo
+    listed before. A bad line's Problem.row is the photo id read from its column, -1 where
+    that is not a number."""
+    lines, undecodable = nuswide.read_text(path)
+    if 0 in undecodable:
+        raise nuswide.ReleaseError(f"{path}:1: expected a UTF-8 header line, found {undecodable[0]} in {lines[0]!r}")
+    reader = csv.reader(io.StringIO("\n".join(lines).removeprefix("\ufeff")))
+    names = next(reader, [])
+    header = ["photo_id" if name == "image_id" else name for name in names]
+    _check_columns(path, header)
+    at = header.index("photo_id")
+    rows, problems = [], []
+    first = reader.line_num + 1
+    for fields in reader:  # a quoted field may span lines: a row runs from `line` to reader.line_num
+        line, first = first, reader.line_num + 1
+        if not fields:
+            continue  # a blank line is no row
+        text = fields[at].strip() if at < len(fields) else ""
+        photo = int(text) if text.isdigit() else -1
+        bad = [i for i in range(line - 1, reader.line_num) if i in undecodable]
+        if bad:
+            where = f"{undecodable[bad[0]]} in "
+            problems.append(nuswide.Problem(path, bad[0] + 1, "UTF-8 text", lines[bad[0]], photo, where))
+        elif photo < 0:
+            problems.append(nuswide.Problem(path, line, "a numeric photo_id", text))
+        elif len(fields) != len(header):
+            expected = f"{len(header)} fields ({','.join(names)})"
+            found = "\n".join(lines[line - 1 : reader.line_num])
+            problems.append(nuswide.Problem(path, line, expected, found, photo, f"{len(fields)} field(s) in "))
+        else:
+            rows.append({**dict(zip(header, fields)), "photo_id": photo, "line": line})
+    listed: dict[int, int] = {}  # photo id -> its first line
+    for row in rows:
+        photo = row["photo_id"]
+        if photo in listed:
+            expected = f"a photo_id not listed before (line {listed[photo]})"
+            problems.append(nuswide.Problem(path, row["line"], expected, str(photo), photo))
+        listed.setdefault(photo, row["line"])
+    return rows, sorted(problems, key=lambda p: p.line)
+
+
+def _parquet_rows(path: Path) -> list[dict]:
+    """The rows of a metadata Parquet table; a typed table has no lines to drop, so a bad photo_id stops the run."""
+    table = pq.read_table(path)
+    names = ["photo_id" if c == "image_id" else c for c in table.column_names]
+    _check_columns(path, names)
+    rows = table.rename_columns(names).to_pylist()
+    seen: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        if not str(row["photo_id"]).isdigit():
+            raise nuswide.ReleaseError(f"{path}: row {i} (0-based): expected a numeric photo_id, found {row['photo_id']!r}")
+        photo = row["photo_id"] = int(row["photo_id"])
+        if photo in seen:
+            raise nuswide.ReleaseError(f"{path}: photo_id {photo} is listed more than once (rows {seen[photo]} and {i}, 0-based)")
+        seen[photo] = i
+    return rows
+
+
+def read_metadata_table(path: str | Path, policy: str = "stop") -> pa.Table:
+    """A table fetched before (Parquet, or CSV with space-separated lists): photo_id (or
+    image_id), sets, groups, and optionally tags and owner; listed photos have status 'ok'.
+
+    A bad CSV line (see _csv_rows) obeys the bad_lines `policy` as in the release: 'stop'
+    raises naming file and line, 'drop' logs it and gives its photo status 'bad_line', which
+    ingest.assemble counts as bad_lines (read leniently, a short row became empty groups and
+    no owner without a word). A line whose photo_id cannot be read names no photo to drop,
+    so it stops the run under every policy."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        rows, problems = _parquet_rows(path), []
+    else:
+        rows, problems = _csv_rows(path)
+    unnamed = [p for p in problems if p.row < 0]
+    if unnamed:
+        raise nuswide.ReleaseError(
+            f"{len(unnamed)} line(s) of {path} name no photo, so their photo cannot be dropped and counted; "
+            f"this stops the run under every bad_lines policy:\n{nuswide.quote(unnamed)}"
+        )
+    nuswide.apply_policy(problems, policy, "the metadata table")
+    bad = {p.row for p in problems}
+    records = [{"photo_id": photo, "status": "bad_line"} for photo in bad]
+    for row in rows:
+        if row["photo_id"] not in bad:
+            lists = {c: _as_list(row[c]) if c in row else None for c in ("tags", "sets", "groups")}
+            records.append({"photo_id": row["photo_id"], "status": "ok", **lists, "owner": row.get("owner") or None})
+    return pa.Table.from_pylist(sorted(records, key=lambda r: r["photo_id"]), schema=METADATA)
 
 
 def is_table(path: str | Path | None) -> bool:
@@ -377,11 +454,13 @@ def is_table(path: str | Path | None) -> bool:
     return path is not None and Path(path).suffix in (".parquet", ".csv")
 
 
-def load_metadata(photo_ids: Iterable[int], methods: list[str], cache: str | Path, reuse: str | Path | None = None) -> pa.Table:
-    """METADATA from a table fetched before (`reuse` a file), else from the answers stored in
-    `reuse` (a folder, read first) and `cache`."""
+def load_metadata(
+    photo_ids: Iterable[int], methods: list[str], cache: str | Path, reuse: str | Path | None = None, *, policy: str = "stop"
+) -> pa.Table:
+    """METADATA from a table fetched before (`reuse` a file, its bad lines under the bad_lines
+    `policy`), else from the answers stored in `reuse` (a folder, read first) and `cache`."""
     if is_table(reuse):
-        return read_metadata_table(reuse)
+        return read_metadata_table(reuse, policy)
     folders = [f for f in (reuse, cache) if f]
     return metadata_from_answers(photo_ids, methods, itertools.chain(*(Cache(f).records() for f in folders)))
 
@@ -399,8 +478,6 @@ def methods(get_info: bool) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Crawl one shard from the command line, e.g. under another key than the pipeline's."""
-    from neighborhoods import nuswide
-
     parser = argparse.ArgumentParser(prog="python -m neighborhoods.flickr", description=main.__doc__)
     parser.add_argument("--release", required=True, help="the NUS-WIDE release folder")
     parser.add_argument("--cache", required=True, help="folder of stored answers, shared by all shards")

@@ -1,7 +1,8 @@
 """The canonical NUS-WIDE tables: the release, joined with the image check and the metadata.
 
 Each dropped image is counted once, under the first reason that applies, in this order:
-bad_lines, duplicate_rows (rows merged into an earlier copy of the photo), no_labels,
+bad_lines (its line in the release, or in a metadata table: metadata status bad_line),
+duplicate_rows (rows merged into an earlier copy of the photo), no_labels,
 image_<status> (missing, corrupt, placeholder, unreachable), metadata_unavailable (Flickr
 said the photo is gone, or a metadata table does not list it), no_metadata (no tags, sets
 or groups). So input = the sum of every reason + kept. duplicate_conflicts is not a drop: it
@@ -41,6 +42,10 @@ def assemble(release: pa.Table, release_counts: dict, status: pa.Table, metadata
         raise ValueError(f"tags: expected one of {TAG_SOURCES}, got {tags!r}")
     counts = {"input": release_counts["lines"]}
     counts |= {k: release_counts[k] for k in ("bad_lines", "duplicate_rows", "duplicate_conflicts")}
+    status_of = dict(zip(metadata.column("photo_id").to_pylist(), metadata.column("status").to_pylist()))
+    bad_metadata = np.array([status_of.get(i) == "bad_line" for i in release.column("image_id").to_pylist()], dtype=bool)
+    counts["bad_lines"] += int(bad_metadata.sum())
+    release = release.filter(pa.array(~bad_metadata))
     table = labelled(release)
     counts["no_labels"] = release.num_rows - table.num_rows
 
@@ -56,7 +61,7 @@ def assemble(release: pa.Table, release_counts: dict, status: pa.Table, metadata
 
     rows = {r["photo_id"]: r for r in metadata.to_pylist()}
     found = [rows.get(i) for i in table.column("image_id").to_pylist()]
-    available = np.array([r is not None and r["available"] for r in found], dtype=bool)
+    available = np.array([r is not None and r["status"] == "ok" for r in found], dtype=bool)
     counts["metadata_unavailable"] = int((~available).sum())
     table = table.filter(pa.array(available))
     found = [r for r, ok in zip(found, available) if ok]

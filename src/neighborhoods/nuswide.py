@@ -6,9 +6,12 @@ order come from ConceptsList/Concepts81.txt, never from code. Rules for the quir
 real files (README, "Reproducing on NUS-WIDE"):
 
 - Line endings: LF and CRLF (or a mix) are accepted; trailing blank lines are not rows.
+- Text is UTF-8, decoded strictly: a lenient decoder would turn each bad byte into U+FFFD and
+  merge distinct tags, paths or concept names without a word.
 - Bad lines (a label other than 0/1, a non-numeric photo id, a wrong field count, a photo id
-  that disagrees with Imagelist.txt's row): `policy="stop"` raises `ReleaseError` naming the
-  file, line and expectation; `policy="drop"` drops that image, logs the line and counts it.
+  that disagrees with Imagelist.txt's row, a byte that is not UTF-8): `policy="stop"` raises
+  `ReleaseError` naming the file, line and expectation; `policy="drop"` drops that image, logs
+  the line and counts it. A bad line of Concepts81.txt stops the run under every policy.
 - A file with a different number of rows than Imagelist.txt cannot be aligned, so it always
   stops the run, whatever the policy.
 - Duplicated photo ids: one image is kept, at the first row's path, with the union of the
@@ -32,7 +35,8 @@ SHOWN = 10  # problems quoted in an error message
 
 
 class ReleaseError(ValueError):
-    """The release cannot be read as distributed; the message names file, line and expectation."""
+    """The release (or a metadata table beside it) cannot be read as distributed; the message
+    names file, line and expectation."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,11 @@ class Problem:
     line: int  # 1-based, as an editor shows it
     expected: str
     found: str
-    row: int = -1  # 0-based row of Imagelist.txt this line describes; -1 for non-row files
+    row: int = -1  # the image it describes: 0-based row of Imagelist.txt (a photo id in a metadata table); -1 if none
+    detail: str = ""  # said before the quoted line, when the line alone does not show what is wrong
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: expected {self.expected}, found {self.found!r}"
+        return f"{self.path}:{self.line}: expected {self.expected}, found {self.detail}{self.found!r}"
 
 
 @dataclass
@@ -71,20 +76,46 @@ def files(root: str | Path) -> dict[str, Path]:
     }
 
 
-def read_lines(path: Path) -> list[str]:
-    """Lines without their LF or CRLF ending; blank lines at the end of the file are dropped."""
+def read_text(path: Path) -> tuple[list[str], dict[int, str]]:
+    """Lines without their LF or CRLF ending (blank lines at the end of the file dropped), and
+    for each line that is not UTF-8 (by 0-based index) where its first bad byte is; such a
+    line's text shows its bytes as \\x escapes. Only a file that fails to decode is scanned
+    line by line, so a good 269,648-line file costs one decode."""
     if not path.is_file():
         raise ReleaseError(f"{path}: file not found (expected the release's layout: README, 'Reproducing on NUS-WIDE')")
-    lines = path.read_bytes().decode("utf-8", errors="replace").split("\n")
+    data = path.read_bytes()
+    undecodable: dict[int, str] = {}
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        lines, offset = [], 0
+        for i, chunk in enumerate(data.split(b"\n")):  # no UTF-8 sequence holds a newline byte
+            try:
+                lines.append(chunk.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                lines.append(chunk.decode("utf-8", errors="backslashreplace"))
+                where = f"byte 0x{chunk[error.start]:02x} at byte offset {offset + error.start} of the file"
+                undecodable[i] = f"{where} ({error.start} of the line)"
+            offset += len(chunk) + 1
     lines = [line.removesuffix("\r") for line in lines]
     while lines and not lines[-1].strip():
         lines.pop()
-    return lines
+    return lines, undecodable
+
+
+def read_lines(path: Path, header: int = 0) -> tuple[list[str], list[Problem]]:
+    """read_text's lines, and a Problem for each line that is not UTF-8 (its row counted after
+    `header` lines); callers skip those lines rather than report them twice."""
+    lines, undecodable = read_text(path)
+    return lines, [Problem(path, i + 1, "UTF-8 text", lines[i], i - header, f"{where} in ") for i, where in undecodable.items()]
 
 
 def read_concepts(path: Path) -> list[str]:
-    """Concept names in file order: one per line, unique, no spaces."""
-    concepts = [line.strip() for line in read_lines(path)]
+    """Concept names in file order: one per line, unique, no spaces, UTF-8 (under every policy)."""
+    lines, problems = read_lines(path)
+    if problems:
+        raise ReleaseError(str(problems[0]))
+    concepts = [line.strip() for line in lines]
     for i, name in enumerate(concepts, 1):
         if not name or len(name.split()) != 1:
             raise ReleaseError(str(Problem(path, i, "one concept name without spaces", name)))
@@ -114,12 +145,15 @@ def photo_path(windows_path: str) -> tuple[str, str]:
 
 def parse_image_list(path: Path) -> tuple[np.ndarray, list[str], list[Problem]]:
     """Photo ids (-1 where the line is bad), relative paths, and the bad lines."""
-    lines = read_lines(path)
+    lines, problems = read_lines(path)
+    undecodable = {p.row for p in problems}
     ids = np.full(len(lines), -1, dtype=np.int64)
-    paths, problems = [], []
+    paths = []
     for i, line in enumerate(lines):
         rel, photo = photo_path(line)
         paths.append(rel)
+        if i in undecodable:
+            continue
         if len(line.split()) != 1 or not rel:
             problems.append(Problem(path, i + 1, "one Windows path ...\\<query>\\<file>_<photo id>.jpg", line, i))
         elif not photo.isdigit():
@@ -131,13 +165,15 @@ def parse_image_list(path: Path) -> tuple[np.ndarray, list[str], list[Problem]]:
 
 def parse_labels(path: Path, n: int) -> tuple[np.ndarray, list[Problem]]:
     """A concept's 0/1 column (-1 on bad lines) and the bad lines; vectorised for 269,648 rows."""
-    lines = read_lines(path)
+    lines, problems = read_lines(path)
     _check_rows(path, lines, n)
+    undecodable = {p.row for p in problems}
     raw = np.asarray(lines)
     values = np.full(n, -1, dtype=np.int8)
     values[raw == "0"], values[raw == "1"] = 0, 1
-    problems = []
     for i in np.flatnonzero(values < 0):
+        if i in undecodable:
+            continue
         text = lines[i].strip()  # tolerate stray spaces before flagging the line
         if text in ("0", "1"):
             values[i] = int(text)
@@ -148,11 +184,15 @@ def parse_labels(path: Path, n: int) -> tuple[np.ndarray, list[Problem]]:
 
 def parse_tags(path: Path, ids: np.ndarray) -> tuple[list[list[str]], list[Problem]]:
     """Each row's tags (whitespace-separated after the photo id), checked against Imagelist's id."""
-    lines = read_lines(path)
+    lines, problems = read_lines(path)
     _check_rows(path, lines, len(ids))
-    tags, problems = [], []
+    undecodable = {p.row for p in problems}
+    tags = []
     for i, line in enumerate(lines):
         fields = line.split()
+        if i in undecodable:
+            tags.append([])
+            continue
         if not fields or not fields[0].isdigit():
             problems.append(Problem(path, i + 1, "a numeric photo id, then the tags", line, i))
             tags.append([])
@@ -165,14 +205,14 @@ def parse_tags(path: Path, ids: np.ndarray) -> tuple[list[list[str]], list[Probl
 
 def parse_urls(path: Path, ids: np.ndarray) -> tuple[dict[str, list[str | None]], list[Problem]]:
     """URL columns of NUS-WIDE-urls.txt by size name (None where 'null' or the line is bad)."""
-    lines = read_lines(path)
+    lines, problems = read_lines(path, header=1)
     _check_rows(path, lines, len(ids), header=1)
+    undecodable = {p.row for p in problems}
     urls: dict[str, list[str | None]] = {size: [] for size in URL_SIZES}
-    problems = []
     for i, line in enumerate(lines[1:]):
         fields = line.split()
-        ok = len(fields) == 6 and fields[1].isdigit() and (ids[i] < 0 or int(fields[1]) == ids[i])
-        if not ok:
+        ok = i not in undecodable and len(fields) == 6 and fields[1].isdigit() and (ids[i] < 0 or int(fields[1]) == ids[i])
+        if not ok and i not in undecodable:  # an undecodable line is reported once, by read_lines
             expected = f"6 fields: Photo_file Photo_id(={ids[i]}) url_Large url_Middle url_Small url_Original"
             problems.append(Problem(path, i + 2, expected, line, i))
         for size, value in zip(URL_SIZES, fields[2:6] if ok else [None] * 4):
@@ -180,21 +220,29 @@ def parse_urls(path: Path, ids: np.ndarray) -> tuple[dict[str, list[str | None]]
     return urls, problems
 
 
-def apply_policy(problems: list[Problem], policy: str) -> None:
-    """Under 'stop', raise with the first bad lines; under 'drop', log every one."""
+def quote(problems: list[Problem]) -> str:
+    """The first SHOWN problems, one a line, for an error message."""
+    more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    return "\n".join(str(p) for p in problems[:SHOWN]) + more
+
+
+def apply_policy(problems: list[Problem], policy: str, source: str = "the release") -> None:
+    """Under 'stop', raise with the first bad lines; under 'drop', log every one, and how many each file had."""
     if policy not in POLICIES:
         raise ValueError(f"bad_lines policy: expected one of {POLICIES}, got {policy!r}")
     if not problems:
         return
     if policy == "stop":
-        shown = "\n".join(str(p) for p in problems[:SHOWN])
-        more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
         raise ReleaseError(
-            f"{len(problems)} bad line(s) about {len({p.row for p in problems})} image(s) in the release "
-            f"(set nuswide.bad_lines: drop to drop those images and count them):\n{shown}{more}"
+            f"{len(problems)} bad line(s) about {len({p.row for p in problems})} image(s) in {source} "
+            f"(set nuswide.bad_lines: drop to drop those images and count them):\n{quote(problems)}"
         )
+    per_file: dict[Path, int] = {}
     for problem in problems:
         log.warning("dropping the image of a bad line: %s", problem)
+        per_file[problem.path] = per_file.get(problem.path, 0) + 1
+    for path, count in per_file.items():
+        log.warning("%s: %d bad line(s), their images dropped", path, count)
 
 
 def merge_duplicates(ids: np.ndarray, rows: np.ndarray, labels: np.ndarray, tags: list[list[str]]):

@@ -88,6 +88,16 @@ def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *,
     return torch.cat(out).numpy()
 
 
+def rmsprop(model: nn.Module, *, lr: float, l2: float) -> torch.optim.RMSprop:
+    """RMSProp whose weight decay on the weight matrices (not the biases) is the gradient of
+    the (l2 / 2) * sum of their squares penalty: the optimizer adds it in one fused step instead
+    of the penalty being built and differentiated every minibatch (a tenth of an epoch on CPU)."""
+    decayed = model.weight_matrices()
+    others = [p for p in model.parameters() if all(p is not w for w in decayed)]
+    groups = [{"params": decayed, "weight_decay": l2}, {"params": others, "weight_decay": 0.0}]
+    return torch.optim.RMSprop(groups, lr=lr)
+
+
 def fit(
     experiment: Experiment,
     data: SplitData,
@@ -108,7 +118,7 @@ def fit(
     """
     torch.manual_seed(seed)  # initialisation and dropout
     model = build_model(experiment, data, hidden=hidden, dropout=dropout).to(device)
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=lr)
+    optimizer = rmsprop(model, lr=lr, l2=l2)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     generator = torch.Generator().manual_seed(seed)
     train = data.subsets["train"]
@@ -124,9 +134,8 @@ def fit(
         for batch in order.split(batch_size):
             logits = _forward(model, data, train, batch, experiment, generator, device)
             data_loss = loss_fn(logits, train.labels[batch].to(device)) / len(batch)
-            penalty = 0.5 * l2 * sum(w.pow(2).sum() for w in model.weight_matrices())
             optimizer.zero_grad()
-            (data_loss + penalty).backward()
+            data_loss.backward()
             optimizer.step()
             total_loss += data_loss.item() * len(batch)
             progress.update()

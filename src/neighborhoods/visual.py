@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 # Bytes of the (block x base) float32 distance matrix of one block of queries.
 BLOCK_BYTES = 256 * 2**20
 
+# Relative width, against ||q||² + max ||b||², within which two float32 BLAS distances may be
+# the same distance rounded differently; such near-ties are decided exactly.
+TIE_TOLERANCE = 1e-5
+
 
 def _squared_norms(x: np.ndarray, name: str) -> np.ndarray:
     """Row squared norms; a non-finite norm means a NaN/inf (or overflowing) feature."""
@@ -41,11 +45,12 @@ def l2_topk(
     """The k L2-nearest base rows of every query row, nearest first.
 
     Squared distances are ||q||² − 2 q·b + ||b||² in float32, one block of queries at a time;
-    the candidates are picked by torch.topk and only those k are sorted. Equal distances
-    (duplicate base rows) go to the lower base index, never to sort internals. BLAS may round
-    a product differently for another block size (last float32 bits), so only neighbors whose
-    distances differ by such rounding could swap. Tiny negative distances (float32
-    cancellation) are clamped to 0.
+    the candidates are picked by torch.topk and only those k are sorted. BLAS rounds a product
+    differently for another block size or tile (last float32 bits), so rows where candidates
+    lie within that rounding of each other or of the k-th are decided again from exact float64
+    differences: equal distances (duplicate base rows) then go to the lower base index, never
+    to BLAS tiling or sort internals. Tiny negative distances (float32 cancellation) are
+    clamped to 0.
 
     With exclude_self=True the queries are the base (same rows, same order) and row i never
     returns base row i. `block` is the number of queries per block; by default it is chosen so
@@ -97,17 +102,23 @@ def l2_topk(
         # returns is unspecified, and the tie check below makes the result exact either way.
         top = torch.topk(torch.from_numpy(key), k, dim=1, largest=False, sorted=False)
         cand, vals = top.indices.numpy(), top.values.numpy()
-        # Ties with the k-th value outside the candidates: redo those (rare) rows exactly.
-        kth = vals.max(axis=1)
-        for row in np.flatnonzero(np.count_nonzero(key <= kth[:, None], axis=1) > k):
-            below = np.flatnonzero(key[row] < kth[row])
-            tied = np.flatnonzero(key[row] == kth[row])[: k - len(below)]
-            cand[row] = np.concatenate([below, tied])
-            vals[row] = key[row, cand[row]]
         order = np.lexsort((cand, vals), axis=1)  # by key, then by base index
-        indices[start:stop] = np.take_along_axis(cand, order, axis=1)
-        nearest = np.take_along_axis(vals, order, axis=1) + query_sq[start:stop, None]
-        distances[start:stop] = np.maximum(nearest, 0.0)
+        cand, vals = np.take_along_axis(cand, order, axis=1), np.take_along_axis(vals, order, axis=1)
+        nearest = np.maximum(vals + query_sq[start:stop, None], 0.0)
+        # Rows whose k-th key has a rival within BLAS rounding outside the candidates, or two
+        # candidates that close: redo them exactly (float64 differences), rare except for
+        # duplicated features, so the result does not depend on how BLAS tiled the product.
+        slack = TIE_TOLERANCE * (query_sq[start:stop] + base_sq.max())
+        near = np.count_nonzero(key <= (vals[:, -1] + slack)[:, None], axis=1) > k
+        near |= (np.diff(vals, axis=1) <= slack[:, None]).any(axis=1)
+        for row in np.flatnonzero(near):
+            window = np.flatnonzero(key[row] <= vals[row, -1] + slack[row])
+            gap = base[window].astype(np.float64) - queries[start + row].astype(np.float64)
+            exact = np.einsum("ij,ij->i", gap, gap)  # the query itself has key inf: not in window
+            best = np.lexsort((window, exact))[:k]  # by exact distance, then by base index
+            cand[row], nearest[row] = window[best], exact[best]
+        indices[start:stop] = cand
+        distances[start:stop] = nearest
     return indices, distances
 
 

@@ -1,14 +1,3 @@
-import os
-import sys
-
-# The package is importable from src/ here and in every job (conda envs, cluster nodes),
-# whether or not it was pip-installed.
-SRC = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, SRC)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
-)
-
 from neighborhoods import experiments, paper
 from neighborhoods.experiments import FIT_KEYS
 

@@ -1,9 +1,16 @@
+# Incremental (src/neighborhoods/features.py): the job reuses the rows of images the manifest
+# lists unchanged, so both files are update(): Snakemake keeps them for the job to read
+# instead of deleting them first, backs them up, and restores them if the job fails.
 rule features:
     input:
         images=f"{RESULTS}/data/images.parquet",
-        image_dir=IMAGE_ROOT,
+        manifest=IMAGE_MANIFEST,
+        image_dir=ancient(IMAGE_ROOT),
+        # Replacing the weights file in place reruns the job (and nothing is reused).
+        weights=config["features"]["weights"] or [],
     output:
-        f"{RESULTS}/features/{{backbone}}.parquet",
+        features=update(f"{RESULTS}/features/{{backbone}}.parquet"),
+        sources=update(f"{RESULTS}/features/{{backbone}}.sources.parquet"),
     log:
         f"{LOGS}/features/{{backbone}}.log",
     benchmark:
@@ -19,6 +26,5 @@ rule features:
         batch_size=config["features"]["batch_size"],
         workers=config["features"]["workers"],
         device=config["features"]["device"],
-        weights=config["features"]["weights"],
     script:
         "../scripts/features.py"

@@ -1,12 +1,16 @@
 TAG_MODEL = nbr(TAGS)
 # Fig. 7: each hyperparameter swept with the others at the config's values.
 SWEEPS = {
-    "m": [(m, nbr(TAGS, m=m)) for m in config["sweeps"]["m"] if m <= MODEL["M"]],
+    "m": [(m, nbr(TAGS, m=m)) for m in config["sweeps"]["m"]],
     "M": [(M, nbr(TAGS, m=min(MODEL["m"], M), M=M)) for M in config["sweeps"]["M"]],
     "tau": [(tau, nbr(f"tags-tau{tau}")) for tau in config["sweeps"]["tau"]],
 }
+# Fig. 8: the training vocabulary (hence the training neighbors) is the same for every overlap,
+# so one model is trained (named after overlap 100) and tested with each overlap's test neighbors.
+TAGSPLIT = f"tagsplit{config['sweeps']['vocabulary']}"
+OVERLAP_MODEL = nbr(f"{TAGSPLIT}-overlap100")
 OVERLAPS = [
-    (p, nbr(f"tagsplit{config['sweeps']['vocabulary']}-overlap{p}"))
+    (p, "metrics.json" if p == 100 else f"test-{TAGSPLIT}-overlap{p}/metrics.json")
     for p in config["sweeps"]["overlap"]
 ]
 
@@ -16,7 +20,8 @@ rule fig3:
         **data_inputs(0),
         neighbors=f"{RESULTS}/neighbors/{TAGS}/split0.parquet",
         model=f"{RESULTS}/runs/{TAG_MODEL}/split0/model.pt",
-        image_dir=IMAGE_ROOT,
+        manifest=IMAGE_MANIFEST,
+        image_dir=ancient(IMAGE_ROOT),
     output:
         **figure_outputs("fig3"),
     log:
@@ -39,7 +44,8 @@ rule fig4:
         neighbors=f"{RESULTS}/neighbors/{TAGS}/split0.parquet",
         model_scores=f"{RESULTS}/runs/{TAG_MODEL}/split0/scores.parquet",
         visual_scores=f"{RESULTS}/runs/visual/split0/scores.parquet",
-        image_dir=IMAGE_ROOT,
+        manifest=IMAGE_MANIFEST,
+        image_dir=ancient(IMAGE_ROOT),
     output:
         **figure_outputs("fig4"),
     log:
@@ -122,8 +128,8 @@ rule fig7:
 rule fig8:
     input:
         **{
-            f"overlap_{p}": split_runs(experiment, "metrics.json", SWEEP_SPLITS)
-            for p, experiment in OVERLAPS
+            f"overlap_{p}": split_runs(OVERLAP_MODEL, metrics, SWEEP_SPLITS)
+            for p, metrics in OVERLAPS
         },
         baseline=split_runs("visual", "metrics.json", SWEEP_SPLITS),
     output:

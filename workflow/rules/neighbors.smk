@@ -1,9 +1,14 @@
+# Neighbors files are summarized (fill, hubs) at the model's M and at the full depth stored.
+SUMMARY_DEPTHS = sorted({MODEL["M"], config["neighbors"]["max_rank"]})
+
+
 rule metadata_neighbors:
     input:
         images=f"{RESULTS}/data/images.parquet",
         split=f"{RESULTS}/splits/split{{k}}.parquet",
     output:
-        f"{RESULTS}/neighbors/{{meta}}/split{{k}}.parquet",
+        table=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.parquet",
+        summary=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.json",
     log:
         f"{LOGS}/neighbors/{{meta}}/split{{k}}.log",
     benchmark:
@@ -18,6 +23,7 @@ rule metadata_neighbors:
     params:
         max_rank=config["neighbors"]["max_rank"],
         seed=config["seed"],
+        depths=SUMMARY_DEPTHS,
     script:
         "../scripts/neighbors.py"
 
@@ -27,7 +33,8 @@ rule visual_neighbors:
         split=f"{RESULTS}/splits/split{{k}}.parquet",
         features=f"{RESULTS}/features/{{backbone}}.parquet",
     output:
-        f"{RESULTS}/neighbors/visual-{{backbone}}/split{{k}}.parquet",
+        table=f"{RESULTS}/neighbors/visual-{{backbone}}/split{{k}}.parquet",
+        summary=f"{RESULTS}/neighbors/visual-{{backbone}}/split{{k}}.json",
     log:
         f"{LOGS}/neighbors/visual-{{backbone}}/split{{k}}.log",
     benchmark:
@@ -40,5 +47,33 @@ rule visual_neighbors:
         runtime=120,
     params:
         max_rank=config["neighbors"]["max_rank"],
+        depths=SUMMARY_DEPTHS,
     script:
         "../scripts/visual_neighbors.py"
+
+
+rule neighbors_summary:
+    input:
+        **{
+            kind: f"{RESULTS}/neighbors/{meta}/split0.json"
+            for kind, meta in {**META, "visual": VISUAL}.items()
+        },
+    output:
+        markdown=report(
+            f"{RESULTS}/tables/neighbors.md",
+            caption="../report/neighbors.rst",
+            category="Tables",
+            subcategory="neighbors",
+        ),
+        csv=f"{RESULTS}/tables/neighbors.csv",
+    log:
+        f"{LOGS}/tables/neighbors.log",
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        depth=MODEL["M"],
+    script:
+        "../scripts/neighbors_table.py"

@@ -2,6 +2,7 @@
 # the same four files the generated dataset writes. Included from ingest.smk instead of rule
 # synthesize; IMAGE_ROOT is the user's image folder, or {RESULTS}/images when downloading.
 from neighborhoods import flickr as flickr_api
+from neighborhoods import nuswide as release_api
 
 NUSWIDE = config["nuswide"]
 FLICKR = config["flickr"]
@@ -13,11 +14,30 @@ FLICKR_SHARDS = expand(
 )
 
 
+def release_files(wildcards):
+    """Every file read_release parses, so that editing any of them (a label line fixed, the
+    ground truth replaced) rebuilds the release table; the concept list, read now, says which
+    label files there are."""
+    if not (NUSWIDE_ROOT and Path(NUSWIDE_ROOT).is_dir()):
+        raise release_api.ReleaseError(
+            f"nuswide.root is {NUSWIDE_ROOT!r}, which is not a folder: set it to the unpacked "
+            "NUS-WIDE release (README, 'Reproducing on NUS-WIDE')"
+        )
+    files = release_api.files(NUSWIDE_ROOT)
+    concepts = release_api.read_concepts(files["concepts"])
+    return {
+        "imagelist": str(files["imagelist"]),
+        "concepts": str(files["concepts"]),
+        "tags": str(files["tags"]),
+        "labels": [
+            str(files["labels"] / f"Labels_{concept}.txt") for concept in concepts
+        ],
+    }
+
+
 rule nuswide_release:
     input:
-        imagelist=f"{NUSWIDE_ROOT}/ImageList/Imagelist.txt",
-        concepts=f"{NUSWIDE_ROOT}/ConceptsList/Concepts81.txt",
-        tags=f"{NUSWIDE_ROOT}/NUS_WID_Tags/All_Tags.txt",
+        unpack(release_files),
     output:
         table=f"{NUSWIDE_WORK}/release.parquet",
         summary=f"{NUSWIDE_WORK}/release.json",
@@ -41,7 +61,8 @@ if NUSWIDE["images"]:
     rule nuswide_check_images:
         input:
             release=f"{NUSWIDE_WORK}/release.parquet",
-            image_dir=IMAGE_ROOT,
+            manifest=IMAGE_MANIFEST,
+            image_dir=ancient(IMAGE_ROOT),
         output:
             f"{NUSWIDE_WORK}/image_status.parquet",
         log:
@@ -132,6 +153,7 @@ rule nuswide_metadata:
         runtime=60,
     params:
         flickr=FLICKR,
+        bad_lines=NUSWIDE["bad_lines"],
     script:
         "../scripts/nuswide_metadata.py"
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from neighborhoods import figure_data, joblog
+from neighborhoods import figure_data, job
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     figure_data.figure5(
         Path(snakemake.output.png).with_suffix(""),
         images=snakemake.input.images,

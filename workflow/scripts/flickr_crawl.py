@@ -1,8 +1,8 @@
 import json
 
-from neighborhoods import flickr, ingest, joblog, tables
+from neighborhoods import flickr, ingest, job, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.flickr
     jobs, index = options["jobs"], int(snakemake.wildcards.shard)
     release = ingest.labelled(tables.read(snakemake.input.release))

@@ -1,6 +1,6 @@
-from neighborhoods import evaluation, joblog, splitdata, train, voting
+from neighborhoods import evaluation, job, splitdata, train, voting
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     data = splitdata.load(
         snakemake.input.images,
         snakemake.input.concepts,

@@ -1,6 +1,6 @@
-from neighborhoods import download, ingest, joblog, tables
+from neighborhoods import download, ingest, job, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     release = ingest.labelled(tables.read(snakemake.input.release))
     status = download.check_folder(
         release,

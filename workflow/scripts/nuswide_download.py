@@ -1,6 +1,6 @@
-from neighborhoods import download, ingest, joblog, nuswide, tables
+from neighborhoods import download, ingest, job, nuswide, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.download
     release = ingest.labelled(tables.read(snakemake.input.release))
     urls = nuswide.image_urls(

@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from neighborhoods import download, flickr, ingest, joblog, tables
+from neighborhoods import download, flickr, ingest, job, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     summary = json.loads(Path(snakemake.input.summary).read_text())
     table, counts = ingest.assemble(
         tables.read(snakemake.input.release),

@@ -1,6 +1,6 @@
-from neighborhoods import flickr, ingest, joblog, tables
+from neighborhoods import flickr, ingest, job, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.flickr
     release = ingest.labelled(tables.read(snakemake.input.release))
     metadata = flickr.load_metadata(
@@ -8,5 +8,6 @@ with joblog.to_file(snakemake.log[0]):
         flickr.methods(options["get_info"]),
         options["cache"],
         options["metadata"],
+        policy=snakemake.params.bad_lines,
     )
     tables.write(metadata, snakemake.output[0], flickr.METADATA)

@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from neighborhoods import joblog, nuswide, tables
+from neighborhoods import job, nuswide, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     root = Path(snakemake.input.imagelist).parents[1]  # <root>/ImageList/Imagelist.txt
     release = nuswide.read_release(root, policy=snakemake.params.bad_lines)
     tables.write(release.table, snakemake.output.table)

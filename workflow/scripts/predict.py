@@ -1,6 +1,6 @@
-from neighborhoods import evaluation, experiments, joblog, seeds, splitdata, train
+from neighborhoods import evaluation, experiments, job, seeds, splitdata, train
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     data = splitdata.load(
         snakemake.input.images,
         snakemake.input.concepts,

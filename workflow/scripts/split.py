@@ -1,6 +1,6 @@
-from neighborhoods import joblog, splits, tables
+from neighborhoods import job, splits, tables
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     images = tables.read(snakemake.input.images, tables.IMAGES)
     split = splits.make_split(
         images.column("image_id").to_numpy(),

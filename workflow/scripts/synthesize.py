@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from neighborhoods import joblog, synthetic
+from neighborhoods import job, synthetic
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     synthetic.generate(
         Path(snakemake.output.images).parent,
         Path(snakemake.output.image_dir),

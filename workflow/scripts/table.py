@@ -1,6 +1,6 @@
-from neighborhoods import joblog, report
+from neighborhoods import job, report
 
-with joblog.to_file(snakemake.log[0]):
+with job.start(snakemake.log[0], threads=snakemake.threads):
     rows = [
         (label, report.load_metrics(snakemake.input[f"row{i}"]), numbers)
         for i, (label, numbers) in enumerate(snakemake.params.rows)

@@ -1,10 +1,7 @@
-import torch
-
-from neighborhoods import experiments, joblog, seeds, splitdata, train
+from neighborhoods import experiments, job, seeds, splitdata, train
 from neighborhoods.features import resolve_device
 
-with joblog.to_file(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+with job.start(snakemake.log[0], threads=snakemake.threads):
     experiment = experiments.parse(snakemake.wildcards.experiment)
     data = splitdata.load(
         snakemake.input.images,

@@ -1,0 +1,134 @@
+"""Config checks the schema cannot state, run when the workflow loads.
+
+Each would otherwise surface hours into a run, as Snakemake internals or a torch traceback, or
+not at all (a misspelt key leaves its section at the defaults). Run at load time, `snakemake -n`
+reports them. Every check raises ValueError with a message that names the config keys.
+"""
+
+import difflib
+import shutil
+from pathlib import Path
+
+import yaml
+
+from neighborhoods import splits, tables
+
+
+def unknown_keys(config: dict, schema_path: str | Path) -> None:
+    """Refuse keys the schema does not know, at any depth, naming the nearest valid key.
+
+    Run before the schema's own validation, whose message for an unknown top-level key prints
+    the whole schema and suggests nothing."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    problems = list(_unknown(config, schema, ""))
+    if problems:
+        raise ValueError("; ".join(problems) + f" (every key is described in {schema_path})")
+
+
+def _unknown(config: dict, schema: dict, prefix: str):
+    known = schema.get("properties", {})
+    for key, value in config.items():
+        if key in known:
+            if isinstance(value, dict):
+                yield from _unknown(value, known[key], f"{prefix}{key}.")
+        elif schema.get("additionalProperties", True) is False:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+            yield f"unknown config key '{prefix}{key}'{hint}"
+
+
+def check(config: dict) -> None:
+    """Every check across keys, on the config as validated (defaults filled in)."""
+    check_neighborhood_sizes(config)
+    check_splits(config)
+    check_nuswide(config)
+    check_devices(config)
+
+
+def check_neighborhood_sizes(config: dict) -> None:
+    """m <= M <= max_rank for every (m, M) an experiment uses: training draws m of the M nearest
+    of the max_rank neighbors stored per image."""
+    model, sweeps, max_rank = config["model"], config["sweeps"], config["neighbors"]["max_rank"]
+    stored = f"neighbors.max_rank ({max_rank}), the neighbors stored per image"
+    if model["m"] > model["M"]:
+        raise ValueError(
+            f"model.m ({model['m']}) is above model.M ({model['M']}): each neighborhood is m of the M nearest neighbors"
+        )
+    if model["M"] > max_rank:
+        raise ValueError(f"model.M ({model['M']}) is above {stored}; raise neighbors.max_rank or lower model.M")
+    above = [str(M) for M in sweeps["M"] if M > max_rank]
+    if above:
+        raise ValueError(f"sweeps.M holds {', '.join(above)}, above {stored}; raise neighbors.max_rank or drop them")
+    above = [str(m) for m in sweeps["m"] if m > model["M"]]
+    if above:
+        raise ValueError(
+            f"sweeps.m holds {', '.join(above)}, above model.M ({model['M']}): Figure 7 varies m at M = model.M"
+        )
+
+
+def check_splits(config: dict) -> None:
+    """Every subset holds more than max_rank images, since neighbors are found within a subset and
+    an image is not its own neighbor. The generated dataset's size is known now; NUS-WIDE's only
+    after ingestion, so there only sizes given as counts, and fractions summing to 1 or more."""
+    train, val = config["splits"]["train"], config["splits"]["val"]
+    if config["dataset"] == "synthetic":
+        n_images = config["synthetic"]["images"]
+        try:
+            sizes = dict(zip(tables.SUBSETS, splits.subset_sizes(n_images, train, val)))
+        except ValueError as error:
+            raise ValueError(f"{error} (synthetic.images)") from None
+        source = f" (of synthetic.images = {n_images})"
+    else:
+        if sum(size for size in (train, val) if isinstance(size, float)) >= 1:
+            raise ValueError(f"splits: the fractions train ({train}) and val ({val}) leave no test images")
+        sizes = {name: size for name, size in (("train", train), ("val", val)) if isinstance(size, int)}
+        source = ""
+    max_rank = config["neighbors"]["max_rank"]
+    small = {name: size for name, size in sizes.items() if size <= max_rank}
+    if small:
+        given = ", ".join(f"{name} {size} images" for name, size in small.items())
+        raise ValueError(
+            f"neighbors.max_rank ({max_rank}) needs more images than that in every subset (neighbors are found "
+            f"within a subset and an image is not its own neighbor), but splits.train and splits.val give "
+            f"{given}{source}"
+        )
+
+
+def check_nuswide(config: dict) -> None:
+    """The NUS-WIDE paths the rules read are set and hold no braces, which Snakemake would read as
+    wildcards (the error would then be a WildcardError or a path under 'None/')."""
+    if config["dataset"] != "nuswide":
+        return
+    from neighborhoods import flickr  # only NUS-WIDE runs load it (nuswide.smk does then too)
+
+    if not config["nuswide"]["root"]:
+        raise ValueError("dataset is nuswide but nuswide.root is not set: set it to the NUS-WIDE release folder")
+    paths = {"nuswide.root": config["nuswide"]["root"], "nuswide.images": config["nuswide"]["images"]}
+    if flickr.is_table(config["flickr"]["metadata"]):
+        paths["flickr.metadata"] = config["flickr"]["metadata"]
+    for key, path in paths.items():
+        if path and ("{" in path or "}" in path):
+            raise ValueError(
+                f"{key} ({path!r}) holds a brace, which Snakemake reads as a wildcard in a file path; "
+                "use a path without { and } (a symbolic link to it will do)"
+            )
+
+
+def check_devices(config: dict) -> None:
+    """Refuse device cuda where no job can have a GPU: this machine has none and cannot submit to
+    SLURM (no sbatch), so every job runs here. A cluster's login node often has no GPU while its
+    nodes do; there the job itself refuses (features.resolve_device), naming the keys."""
+    keys = [f"{section}.device" for section in ("features", "model") if config[section]["device"] == "cuda"]
+    if not keys or shutil.which("sbatch"):
+        return
+    try:
+        import torch  # only here: importing it takes seconds, on every load
+    except ImportError:  # Snakemake run from an environment without torch (jobs in conda envs)
+        return
+    if not torch.cuda.is_available():
+        asked = " and ".join(f"{key} is cuda" for key in keys)
+        raise ValueError(
+            f"{asked}, but this machine has no CUDA GPU (torch.cuda.is_available() is False) and no SLURM "
+            "to send jobs to; set it to auto or cpu"
+        )
+
