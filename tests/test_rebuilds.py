@@ -47,7 +47,8 @@ def test_the_manifest_lists_every_file_below_and_changes_with_any_of_them(tmp_pa
     table = manifest.scan(root)
     assert table.column("path").to_pylist() == ["linked/2.jpg", "sky/1.jpg"]
     assert table.column("size").to_pylist() == [4, 3]
-    sizes, mtimes = manifest.lookup(table, ["sky/1.jpg", "sky/gone.jpg"])
+    rows, sizes, mtimes = manifest.lookup(table, ["sky/1.jpg", "sky/gone.jpg"])
+    assert rows.tolist() == [1, -1]
     assert sizes.tolist() == [3, -1] and mtimes[0] == (root / "sky" / "1.jpg").stat().st_mtime_ns and mtimes[1] == -1
 
     first = manifest.fingerprint(root)

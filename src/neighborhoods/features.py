@@ -123,13 +123,8 @@ def _previous(out_path: Path, sources_path: Path, ident: dict) -> tuple[pa.Table
 
 def _reusable_rows(previous: pa.Table, paths: list[str], sizes: np.ndarray, mtimes: np.ndarray) -> np.ndarray:
     """For each image, the row of `previous` computed from the same file (path, size, mtime), or -1."""
-    index = {path: row for row, path in enumerate(previous.column("path").to_pylist())}
-    rows = np.array([index.get(path, -1) for path in paths], dtype=np.int64)
-    listed = (rows >= 0) & (sizes >= 0)
-    same = np.zeros(len(paths), dtype=bool)
-    same[listed] = (previous.column("size").to_numpy()[rows[listed]] == sizes[listed]) & (
-        previous.column("mtime_ns").to_numpy()[rows[listed]] == mtimes[listed]
-    )
+    rows, old_sizes, old_mtimes = manifest.lookup(previous, paths)
+    same = (rows >= 0) & (sizes >= 0) & (old_sizes == sizes) & (old_mtimes == mtimes)
     return np.where(same, rows, -1)
 
 
@@ -155,7 +150,7 @@ def extract(
     image_ids = images.column("image_id").to_numpy()
     paths = images.column("path").to_pylist()
     listing = tables.read(image_manifest, manifest.MANIFEST) if image_manifest else manifest.scan(image_root)
-    sizes, mtimes = manifest.lookup(listing, paths)
+    _, sizes, mtimes = manifest.lookup(listing, paths)
     dev = resolve_device(device)
     cuda = dev.type == "cuda"
     ident = identity(backbone, weights, cuda)

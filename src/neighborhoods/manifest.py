@@ -90,12 +90,13 @@ def write(root: str | Path, out_path: str | Path) -> None:
     log.info("%s: %d files, %d bytes", root, table.num_rows, pc.sum(table.column("size")).as_py() or 0)
 
 
-def lookup(manifest: pa.Table, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(size, mtime_ns) of each path as the manifest lists it; -1 for a path it does not list."""
+def lookup(manifest: pa.Table, paths: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, size, mtime_ns) of each path in a table listing path, size and mtime_ns (a manifest,
+    or the sources of earlier features); all -1 for a path it does not list."""
     index = {path: row for row, path in enumerate(manifest.column("path").to_pylist())}
     rows = np.array([index.get(path, -1) for path in paths], dtype=np.int64)
     listed = rows >= 0
     sizes, mtimes = np.full(len(paths), -1, np.int64), np.full(len(paths), -1, np.int64)
     sizes[listed] = manifest.column("size").to_numpy()[rows[listed]]
     mtimes[listed] = manifest.column("mtime_ns").to_numpy()[rows[listed]]
-    return sizes, mtimes
+    return rows, sizes, mtimes

@@ -124,7 +124,7 @@ class TieOrder:
     def inverse(self) -> np.ndarray:
         """Per query, stride^-1 mod n: turns a position back into its visit index."""
         n = len(self.position)
-        return np.array([pow(int(s), -1, n) if n > 1 else 0 for s in self.stride], dtype=np.int64)
+        return np.array([pow(int(s), -1, n) for s in self.stride], dtype=np.int64)
 
     def key(self, queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Visit index of each candidate row for each query row (broadcast), int64."""
