@@ -33,10 +33,12 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 
 
+# Names follow one grammar (src/neighborhoods/experiments.py): every name a rule accepts parses.
 wildcard_constraints:
     k=r"\d+",
-    meta=r"tags-tau\d+|sets|groups|tagsplit\d+-overlap\d+|visual-[a-z0-9_]+",
-    backbone=r"[a-z0-9_]+",
+    experiment=experiments.experiment_pattern(max_rank=MAX_RANK),
+    meta=experiments.neighbors_pattern(),
+    backbone=experiments.BACKBONE,
 
 
 include: "workflow/rules/ingest.smk"

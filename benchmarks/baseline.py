@@ -4,7 +4,7 @@ np.partition over its overlapping rows (benchmark-only; same results as `jaccard
 import numpy as np
 import scipy.sparse as sp
 
-from neighborhoods.neighbors import TieOrder, _check_topk_inputs
+from neighborhoods.jaccard import TieOrder, _check_topk_inputs
 
 CHUNK = 1000  # rows per sparse product: a few hundred MB of product at NUS-WIDE scale
 

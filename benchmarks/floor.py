@@ -2,7 +2,7 @@
 
 Any exact method that counts intersections must touch each pair (i, j) sharing an item at
 least once; this does only that (one counter increment per pair, never reset, nothing kept),
-with the same threads and row chunks as `neighbors._topk_kernel`.
+with the same threads and row chunks as `jaccard._topk_kernel`.
 """
 
 import numba

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,7 @@ def bench_jaccard(quick: bool, seed: int) -> None:
 
     from benchmarks.baseline import scipy_topk
     from benchmarks.floor import floor_pass
-    from neighborhoods.neighbors import TieOrder, jaccard_topk
+    from neighborhoods.jaccard import TieOrder, jaccard_topk
 
     n_all, n_train = (20_000, 11_000) if quick else (190_253, 110_000)
     print(f"Jaccard top-M: generating metadata for {n_all} images ({numba.get_num_threads()} threads)")
@@ -164,7 +165,8 @@ def bench_train(quick: bool, seed: int) -> None:
 
     from neighborhoods import train as tr
     from neighborhoods.experiments import parse
-    from neighborhoods.splitdata import SplitData, Subset
+    from neighborhoods.model_inputs import SplitData, Subset
+    from neighborhoods.settings import TrainingSettings
 
     torch.manual_seed(seed)
     n_train, n_val, d, L, Mmax = (11_000, 500, 4096, 81, 20) if quick else (110_000, 500, 4096, 81, 20)
@@ -185,14 +187,15 @@ def bench_train(quick: bool, seed: int) -> None:
                                torch.from_numpy(labels[keep]), torch.from_numpy(nb[keep]))
     split = SplitData(feats, [f"c{i}" for i in range(L)], subsets)
     experiment = parse("nbr-tags-tau5000-m3-M6")
-    hyper = dict(hidden=500, dropout=0.5, l2=3e-3, lr=1e-4, batch_size=50, test_samples=10)
+    settings = TrainingSettings(hidden=500, dropout=0.5, l2=3e-3, lr=1e-4, batch_size=50, epochs=1, test_samples=10,
+                                logistic_lr=())
     batches = -(-n_train // 50)
     measured = batches // fraction
 
     def bare_loop() -> float:
         # The model alone: forward, loss, backward and step on fixed batches.
         torch.manual_seed(seed)
-        model = tr.build_model(experiment, split, hidden=500, dropout=0.5)
+        model = tr.build_model(experiment, feature_dim=d, n_labels=L, tag_dim=0, hidden=500, dropout=0.5)
         optimizer = tr.rmsprop(model, lr=1e-4, l2=3e-3)
         loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
         # Distinct batches gathered in advance (64 x 3.3 MB, more than the caches hold), so
@@ -221,9 +224,9 @@ def bench_train(quick: bool, seed: int) -> None:
     # its own and taken out, so the share compares the training loop with the bare loop.
     before = bare_loop()
     with Peak() as p:
-        model, history = tr.fit(experiment, split, epochs=1, seed=seed, **hyper)
+        model, history = tr.fit(experiment, split, settings, lr=settings.lr, seed=seed)
     t0 = time.perf_counter()
-    tr.predict(model, split, "val", experiment, samples=hyper["test_samples"], seed=seed)
+    tr.predict(model, split, "val", experiment, samples=settings.test_samples, seed=seed)
     validation = time.perf_counter() - t0
     epoch = (p.seconds - validation) * fraction
     bare = (before + bare_loop()) / 2
@@ -253,20 +256,21 @@ def bench_subnormal(quick: bool, seed: int) -> None:
     import torch
     import yaml
 
-    from neighborhoods import experiments, metrics, seeds, splitdata, train
+    from neighborhoods import experiments, metrics, model_inputs, seeds, train
+    from neighborhoods.settings import TrainingSettings
 
     inputs = _default_split0()
     if inputs is None:
         print("subnormal: skipped, run `snakemake --cores 2` on the default config first")
         return
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    hyper = {key: config["model"][key] for key in experiments.FIT_KEYS} | {"epochs": 6 if quick else 40}
+    settings = replace(TrainingSettings.from_config(config), epochs=6 if quick else 40)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as a pipeline training job runs
     experiment = experiments.parse(f"nbr-tags-tau{config['neighbors']['tau']}-m3-M6")
-    data = splitdata.load(*inputs)
+    data = model_inputs.load(*inputs)
     truth = data.subsets["test"].labels.numpy().astype(bool)
-    print(f"Subnormals: {hyper['epochs']} epochs of {experiment.name} on split 0 of the default data, 1 thread")
+    print(f"Subnormals: {settings.epochs} epochs of {experiment.name} on split 0 of the default data, 1 thread")
     results = {}
     # The pipeline's seed for split 0, then three others.
     train_seeds = [seeds.derive(config["seed"], 0)] + [seeds.derive(config["seed"], 0, extra) for extra in (97, 98, 99)]
@@ -274,10 +278,10 @@ def bench_subnormal(quick: bool, seed: int) -> None:
     for train_seed in train_seeds:
         for flush in (False, True):
             torch.set_flush_denormal(flush)
-            model, history = train.fit(experiment, data, seed=train_seed, **hyper)
+            model, history = train.fit(experiment, data, settings, lr=settings.lr, seed=train_seed)
             weights = torch.cat([w.detach().flatten() for w in model.weight_matrices()])
             subnormal = int(((weights != 0) & (weights.abs() < torch.finfo(torch.float32).tiny)).sum())
-            scores = train.predict(model, data, "test", experiment, samples=hyper["test_samples"],
+            scores = train.predict(model, data, "test", experiment, samples=settings.test_samples,
                                    seed=seeds.derive(config["seed"], 0, 1))
             seconds = history["seconds"].to_numpy()
             results[train_seed, flush] = (seconds[:5].mean(), seconds[-5:].mean(), seconds.sum(),
@@ -286,7 +290,7 @@ def bench_subnormal(quick: bool, seed: int) -> None:
     torch.set_num_threads(threads)
     for flush in (False, True):
         first, last, total, _, subnormal = np.mean([results[s, flush] for s in train_seeds], axis=0)
-        row(f"{hyper['epochs']}-epoch training, {'subnormals flushed (the pipeline)' if flush else 'subnormals kept'}: "
+        row(f"{settings.epochs}-epoch training, {'subnormals flushed (the pipeline)' if flush else 'subnormals kept'}: "
             f"mean of last 5 epochs", last, "s", "mean of first 5 epochs", first, last / first, None,
             "last/first <=1.3" if flush else "",
             f"whole training {total:.1f} s; {subnormal:.0f} subnormal weights at the end (means over {len(train_seeds)} seeds)")
@@ -307,19 +311,20 @@ def bench_float16(quick: bool, seed: int) -> None:
     import torch
     import yaml
 
-    from neighborhoods import experiments, metrics, seeds, splitdata, train
+    from neighborhoods import experiments, metrics, model_inputs, seeds, train
+    from neighborhoods.settings import TrainingSettings
 
     inputs = _default_split0()
     if inputs is None:
         print("float16: skipped, run `snakemake --cores 2` on the default config first")
         return
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    hyper = {key: config["model"][key] for key in experiments.FIT_KEYS}
+    settings = TrainingSettings.from_config(config)
     if quick:
-        hyper["epochs"] = 3
+        settings = replace(settings, epochs=3)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as a pipeline training job runs
-    print(f"float16 storage: split 0 of the default generated dataset, {hyper['epochs']} epochs")
+    print(f"float16 storage: split 0 of the default generated dataset, {settings.epochs} epochs")
     # Rounding the features perturbs training the way another seed does (dropout, sampling and
     # the best-epoch choice), so the float32 run is also repeated with another seed for scale.
     pipeline_seed, other_seed = seeds.derive(config["seed"], 0), seeds.derive(config["seed"], 0, 99)
@@ -328,11 +333,10 @@ def bench_float16(quick: bool, seed: int) -> None:
         experiment = experiments.parse(name)
         result = {}
         for label, (dtype, train_seed) in runs.items():
-            data = splitdata.load(*inputs[:4], inputs[4] if experiment.model == "neighborhood" else None,
+            data = model_inputs.load(*inputs[:4], inputs[4] if experiment.model == "neighborhood" else None,
                                   feature_dtype=dtype)
-            model, _ = train.fit_experiment(experiment, data, hyper=hyper, logistic_lr=config["baselines"]["logistic_lr"],
-                                            seed=train_seed)
-            scores = train.predict(model, data, "test", experiment, samples=hyper["test_samples"],
+            model, _, _ = train.fit_experiment(experiment, data, settings, seed=train_seed)
+            scores = train.predict(model, data, "test", experiment, samples=settings.test_samples,
                                    seed=seeds.derive(config["seed"], 0, 1))
             truth = data.subsets["test"].labels.numpy().astype(bool)
             result[label] = (metrics.evaluate(truth, scores), data.features.element_size() * data.features.nelement() / 2**20)
@@ -352,7 +356,7 @@ def bench_features(quick: bool, seed: int) -> None:
     import torch
     from PIL import Image
 
-    from neighborhoods import tables
+    from neighborhoods import parquet
     from neighborhoods.backbones import load_backbone
     from neighborhoods.features import extract
 
@@ -369,9 +373,9 @@ def bench_features(quick: bool, seed: int) -> None:
             {"image_id": np.arange(n, dtype=np.int64), "path": [f"{i}.jpg" for i in range(n)],
              "labels": [["sky"]] * n, "tags": [[]] * n, "sets": [[]] * n, "groups": [[]] * n,
              "owner": [None] * n},
-            schema=tables.IMAGES,
+            schema=parquet.IMAGES,
         )
-        tables.write(images, tmp / "images.parquet")
+        parquet.write(images, tmp / "images.parquet")
 
         net = load_backbone("efficientnet_lite0", device=torch.device("cpu"))
         model = net.model.to(memory_format=torch.channels_last)

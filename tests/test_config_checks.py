@@ -13,8 +13,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 from test_pipeline import REPO, SNAKEMAKE, TINY
 
-from neighborhoods import config_checks, tables
-from neighborhoods.features import resolve_device
+from neighborhoods import config_checks, job, parquet
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -136,12 +135,12 @@ def test_splits_leaving_no_test_image_are_refused_naming_the_keys():
 
 @pytest.mark.parametrize("max_rank", [629, 630])
 def test_subsets_must_exceed_max_rank_exactly_where_the_neighbor_search_says_so(max_rank):
-    """3000 images at 0.58 / 0.21 are 1740 / 630 / 630; the config check and tables.subset_rows,
+    """3000 images at 0.58 / 0.21 are 1740 / 630 / 630; the config check and parquet.subset_rows,
     which the neighbors job runs, must agree on where the limit lies."""
     overlay = {"neighbors": {"max_rank": max_rank}}
-    subsets = np.repeat(np.array(tables.SUBSETS), [1740, 630, 630])
+    subsets = np.repeat(np.array(parquet.SUBSETS), [1740, 630, 630])
     try:
-        list(tables.subset_rows(subsets, max_rank))
+        list(parquet.subset_rows(subsets, max_rank))
     except ValueError:
         message = refused(overlay)
         assert "neighbors.max_rank (630)" in message and "val 630 images, test 630 images (of synthetic.images = 3000)" in message
@@ -225,8 +224,8 @@ def test_cuda_with_a_gpu_passes(monkeypatch):
 def test_a_job_asked_for_cuda_without_a_gpu_names_the_keys(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(RuntimeError, match=r"features\.device .* model\.device .* sees no CUDA GPU"):
-        resolve_device("cuda")
-    assert resolve_device("auto") == torch.device("cpu")
+        job.device("cuda")
+    assert job.device("auto") == torch.device("cpu")
 
 
 # ---- the real snakemake --------------------------------------------------------------------

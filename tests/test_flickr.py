@@ -14,7 +14,10 @@ import pytest
 import release_fixture as fx
 from fake_flickr import FakeFlickr
 
-from neighborhoods import download, flickr, ingest, nuswide
+from neighborhoods.ingestion import download
+from neighborhoods.ingestion import flickr
+from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import nuswide
 
 KEY = "f00dfeedcafe4b1d9e8a7c6b5a4f3e2d"  # what a real key looks like: 32 hex digits
 INFO, CONTEXTS = flickr.GET_INFO, flickr.GET_CONTEXTS
@@ -93,7 +96,7 @@ def test_ingestion_with_every_fault_ends_with_the_right_tables(tmp_path, caplog)
     caplog.set_level(logging.INFO)
     root = fx.write_release(tmp_path / "NUS-WIDE")
     release = nuswide.read_release(root, policy="drop")
-    labelled = ingest.labelled(release.table)
+    labelled = assembly.labelled(release.table)
     photos = flickr.photos_to_crawl(release.table)
     assert photos == fx.LABELLED
     faults = {
@@ -112,16 +115,16 @@ def test_ingestion_with_every_fault_ends_with_the_right_tables(tmp_path, caplog)
 
     metadata = flickr.load_metadata(photos, flickr.methods(True), tmp_path / "cache")
     status = download.check_folder(labelled, fx.write_images(tmp_path / "Flickr"), workers=2)
-    table, counts = ingest.assemble(release.table, release.counts, status, metadata)
+    table, counts = assembly.assemble(release.table, release.counts, status, metadata)
     assert table.column("image_id").to_pylist() == fx.KEPT
     assert table.select(["sets", "groups", "owner"]).to_pylist() == [
         {"sets": ["721"], "groups": ["g1@N20", "g2@N20"], "owner": "11@N00"},
         {"sets": [], "groups": ["g1@N20"], "owner": "22@N00"},
     ]
     assert counts["metadata_unavailable"] == 1 and counts["no_metadata"] == 1 and counts["kept"] == 2
-    flickr_tags, _ = ingest.assemble(release.table, release.counts, status, metadata, tags="flickr")
+    flickr_tags, _ = assembly.assemble(release.table, release.counts, status, metadata, tags="flickr")
     assert flickr_tags.column("tags").to_pylist() == [["sky", "blue"], ["dog"]]
-    ingest.write(tmp_path / "data", table, release.concepts, counts)
+    assembly.write(tmp_path / "data", table, release.concepts, counts)
     written = _files_text(tmp_path / "cache") + _files_text(tmp_path / "data") + caplog.text
     assert KEY not in written and KEY.encode() not in _parquet_bytes(tmp_path / "data")
 
@@ -173,7 +176,7 @@ def test_a_stored_answer_that_is_not_utf8_is_named_and_asked_again(tmp_path, cap
 
 CRAWLER = """
 import logging, sys
-from neighborhoods import flickr
+from neighborhoods.ingestion import flickr
 logging.basicConfig(level=logging.INFO)
 photos = list(range(5000, 5040))
 client = lambda: flickr.Client(sys.argv[1], flickr.api_key(), per_hour=3600 * 25, timeout=2, retries=2, backoff=0.01)

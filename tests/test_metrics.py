@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
-from neighborhoods import evaluation, tables
+from neighborhoods import evaluation, parquet
 from neighborhoods.metrics import evaluate, label_map
 
 
@@ -180,7 +180,7 @@ def test_written_scores_are_evaluated_against_the_images_table(tmp_path):
         "groups": [[]] * 3,
         "owner": [None] * 3,
     }
-    tables.write(pa.table(images, schema=tables.IMAGES), tmp_path / "images.parquet")
+    parquet.write(pa.table(images, schema=parquet.IMAGES), tmp_path / "images.parquet")
     scores = np.array([[0.9, 0.1, 0.2, 0.8], [0.3, 0.2, 0.7, 0.6]], dtype=np.float32)
     written = evaluation.write_scores(
         np.array([30, 10]),
@@ -190,7 +190,7 @@ def test_written_scores_are_evaluated_against_the_images_table(tmp_path):
         concepts_path=tmp_path / "concepts.txt",
         metrics_path=tmp_path / "m.json",
     )
-    ids, read_back = tables.read_scores(tmp_path / "scores.parquet")
+    ids, read_back = parquet.read_scores(tmp_path / "scores.parquet")
     assert ids.tolist() == [30, 10] and np.array_equal(read_back, scores)
     truth = np.array([[1, 0, 0, 1], [1, 0, 1, 0]], dtype=bool)
     assert written == evaluate(truth, scores.astype(np.float64))

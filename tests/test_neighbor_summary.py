@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neighborhoods import neighbor_summary
-from neighborhoods.tables import neighbors_table
+from neighborhoods.parquet import neighbors_table
 
 
 def hand_worked():

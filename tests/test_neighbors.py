@@ -6,19 +6,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from neighborhoods import jaccard, seeds, vocabularies
 from neighborhoods import neighbors as nbmod
-from neighborhoods import seeds
-from neighborhoods.neighbors import (
-    TieOrder,
-    binary_matrix,
-    jaccard_topk,
-    jaccard_topk_blocked,
-    metadata_neighbors,
-    parse_meta,
-    select_topk,
-    tag_vocabulary,
-)
-from neighborhoods.tables import IMAGES, NEIGHBORS, SPLIT
+from neighborhoods.jaccard import TieOrder, jaccard_topk, jaccard_topk_blocked, select_topk
+from neighborhoods.neighbors import metadata_neighbors
+from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
+from neighborhoods.parquet import IMAGES, NEIGHBORS, SPLIT
 
 
 def visit_index(ties, i, j):
@@ -116,8 +109,8 @@ def test_compiled_kernel_threshold_sample(monkeypatch):
     ties = TieOrder.draw(rng.permutation(300), int(rng.integers(1 << 30)))
     expected = jaccard_topk_blocked(X, 7, ties)
     for sample in (1, 7, 20, 512):
-        monkeypatch.setattr(nbmod, "SAMPLE", sample)
-        got = nbmod.jaccard_topk(X, 7, ties)
+        monkeypatch.setattr(jaccard, "SAMPLE", sample)
+        got = jaccard.jaccard_topk(X, 7, ties)
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])
 
@@ -149,7 +142,7 @@ def test_blocks_do_not_change_the_result(monkeypatch):
     sets = random_sets(rng, 30)
     ties = TieOrder.draw(rng.permutation(30), int(rng.integers(1 << 30)))
     whole = jaccard_topk(as_matrix(sets), 6, ties)
-    monkeypatch.setattr(nbmod, "BLOCK_ELEMENTS", 70)  # blocks of 2 rows, last one short
+    monkeypatch.setattr(jaccard, "BLOCK_ELEMENTS", 70)  # blocks of 2 rows, last one short
     blocked = jaccard_topk_blocked(as_matrix(sets), 6, ties)
     np.testing.assert_array_equal(whole[0], blocked[0])
     np.testing.assert_array_equal(whole[1], blocked[1])
@@ -226,17 +219,6 @@ def test_binary_matrix():
     np.testing.assert_array_equal(Y.toarray(), [[1, 1, 0], [0, 0, 1]])  # columns a, b, c
     with pytest.raises(ValueError, match="duplicate"):
         binary_matrix([["a"]], vocabulary=["a", "a"])
-
-
-def test_parse_meta():
-    assert parse_meta("tags-tau5000") == ("tags", {"tau": 5000})
-    assert parse_meta("sets") == ("sets", {})
-    assert parse_meta("groups") == ("groups", {})
-    assert parse_meta("tagsplit2000-overlap25") == ("tagsplit", {"size": 2000, "overlap": 25})
-    assert parse_meta("visual-resnet50") == ("visual", {"backbone": "resnet50"})
-    for bad in ["tags", "tags-tau0", "tags-tau-5", "tags-tau5k", "visual-", "Sets", "", "tagsplit10-overlap101"]:
-        with pytest.raises(ValueError, match="tags-tau<N>.*'sets', 'groups'"):
-            parse_meta(bad)
 
 
 # ---- metadata_neighbors on small tables ---------------------------------------------------
@@ -354,11 +336,11 @@ def test_metadata_neighbors_errors():
 @pytest.mark.parametrize("overlap, shared", [(0, 0), (25, 1), (50, 2), (100, 5)])
 def test_overlap_vocabularies_share_the_requested_part_of_equal_halves(overlap, shared):
     top = [f"t{i}" for i in range(10)]
-    train, test = nbmod.overlap_vocabularies(top, overlap, seed=3)
+    train, test = vocabularies.overlap_vocabularies(top, overlap, seed=3)
     assert len(train) == len(test) == 5
     assert len(set(train) & set(test)) == shared
     assert set(train) | set(test) <= set(top)
-    assert (train, test) == nbmod.overlap_vocabularies(top, overlap, seed=3)
+    assert (train, test) == vocabularies.overlap_vocabularies(top, overlap, seed=3)
 
 
 def test_vocabulary_split_neighbors_use_each_subsets_own_vocabulary():
@@ -368,7 +350,7 @@ def test_vocabulary_split_neighbors_use_each_subsets_own_vocabulary():
     subsets = np.array(split.column("subset").to_pylist())
     tags = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist()))
     top = tag_vocabulary([tags[i] for i in ids[subsets == "train"]], 6)
-    train_vocabulary, test_vocabulary = nbmod.overlap_vocabularies(top, 50, seed=4)
+    train_vocabulary, test_vocabulary = vocabularies.overlap_vocabularies(top, 50, seed=4)
     for index, (subset, vocabulary) in enumerate(
         [("train", train_vocabulary), ("val", train_vocabulary), ("test", test_vocabulary)]
     ):

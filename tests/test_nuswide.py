@@ -8,7 +8,11 @@ import pyarrow as pa
 import pytest
 import release_fixture as fx
 
-from neighborhoods import download, flickr, ingest, nuswide, tables
+from neighborhoods import parquet
+from neighborhoods.ingestion import download
+from neighborhoods.ingestion import flickr
+from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import nuswide
 
 
 @pytest.fixture
@@ -86,7 +90,7 @@ def _metadata(rows: dict) -> pa.Table:
 def test_assemble_counts_every_drop_once_and_sorts_by_id(root, tmp_path):
     release = nuswide.read_release(root, policy="drop")
     images = fx.write_images(tmp_path / "Flickr")
-    status = download.check_folder(ingest.labelled(release.table), images, workers=2)
+    status = download.check_folder(assembly.labelled(release.table), images, workers=2)
     assert dict(zip(status.column("image_id").to_pylist(), status.column("status").to_pylist())) == {
         1001: "ok", 1002: "ok", 1007: "ok", 1008: "ok", 1009: "corrupt", 1010: "missing"
     }  # fmt: skip
@@ -98,7 +102,7 @@ def test_assemble_counts_every_drop_once_and_sorts_by_id(root, tmp_path):
             1008: {"sets": [], "groups": [], "tags": [], "owner": "u3@N00"},
         }
     )
-    table, counts = ingest.assemble(release.table, release.counts, status, metadata)
+    table, counts = assembly.assemble(release.table, release.counts, status, metadata)
     assert counts == {
         "input": 11, "bad_lines": 3, "duplicate_rows": 1, "duplicate_conflicts": 1, "no_labels": 1,
         "image_missing": 1, "image_corrupt": 1, "image_placeholder": 0, "image_unreachable": 0,
@@ -106,19 +110,19 @@ def test_assemble_counts_every_drop_once_and_sorts_by_id(root, tmp_path):
     }  # fmt: skip
     dropped = sum(v for k, v in counts.items() if k not in ("input", "kept", "duplicate_conflicts"))
     assert dropped + counts["kept"] == counts["input"]
-    assert table.schema.equals(tables.IMAGES)
+    assert table.schema.equals(parquet.IMAGES)
     assert table.to_pylist() == [
         {"image_id": 1001, "path": "actor/0001_1001.jpg", "labels": ["sky"], "tags": ["sky", "blue"], "sets": ["s1"], "groups": ["g1", "g2"], "owner": "u1@N00"},
         {"image_id": 1002, "path": "actor/0002_1002.jpg", "labels": ["dog", "wedding"], "tags": ["puppy", "dog"], "sets": [], "groups": ["g1"], "owner": "u2@N00"},
     ]  # fmt: skip
-    flickr_tags, _ = ingest.assemble(release.table, release.counts, status, metadata, tags="flickr")
+    flickr_tags, _ = assembly.assemble(release.table, release.counts, status, metadata, tags="flickr")
     assert flickr_tags.column("tags").to_pylist() == [["flickrsky"], []]
     out = tmp_path / "data"
-    ingest.write(out, table, release.concepts, counts)
+    assembly.write(out, table, release.concepts, counts)
     assert (out / "concepts.txt").read_text() == "sky\ndog\nwedding\n"
     assert json.loads((out / "ingest_counts.json").read_text()) == counts
     assert json.loads((out / "stats.json").read_text())["unique_groups"] == 2
-    assert tables.read(out / "images.parquet", tables.IMAGES).num_rows == 2
+    assert parquet.read(out / "images.parquet", parquet.IMAGES).num_rows == 2
 
 
 def test_metadata_table_fetched_before_csv_and_parquet(tmp_path):
@@ -129,12 +133,12 @@ def test_metadata_table_fetched_before_csv_and_parquet(tmp_path):
         {"photo_id": 1001, "status": "ok", "tags": ["a", "b"], "sets": ["s1"], "groups": ["g1", "g2"], "owner": "u1"},
         {"photo_id": 1002, "status": "ok", "tags": [], "sets": [], "groups": ["g3"], "owner": None},
     ]
-    parquet = tmp_path / "meta.parquet"
-    tables.write(pa.table({"image_id": [5], "sets": [["x"]], "groups": [[]]}), parquet)
-    assert flickr.read_metadata_table(parquet).to_pylist()[0]["tags"] is None
-    tables.write(pa.table({"photo_id": [5, 6, 5], "sets": [[], [], []], "groups": [[], [], []]}), parquet)
+    typed = tmp_path / "meta.parquet"
+    parquet.write(pa.table({"image_id": [5], "sets": [["x"]], "groups": [[]]}), typed)
+    assert flickr.read_metadata_table(typed).to_pylist()[0]["tags"] is None
+    parquet.write(pa.table({"photo_id": [5, 6, 5], "sets": [[], [], []], "groups": [[], [], []]}), typed)
     with pytest.raises(ValueError, match=r"meta.parquet: photo_id 5 is listed more than once \(rows 0 and 2, 0-based\)"):
-        flickr.read_metadata_table(parquet, policy="drop")  # a typed table has no line to drop
+        flickr.read_metadata_table(typed, policy="drop")  # a typed table has no line to drop
     (tmp_path / "bad.csv").write_text("photo_id,sets,groups\n1,,\nabc,,\n")
     with pytest.raises(ValueError, match=r"bad.csv:3: expected a numeric photo_id, found 'abc'"):
         flickr.read_metadata_table(tmp_path / "bad.csv")
@@ -234,12 +238,12 @@ def test_a_metadata_csv_that_is_not_utf8_duplicated_or_without_photo_id_is_named
 
 def test_a_bad_metadata_line_drops_its_photo_and_counts_it(root, tmp_path, caplog):
     release = nuswide.read_release(root, policy="drop")
-    status = download.check_folder(ingest.labelled(release.table), fx.write_images(tmp_path / "Flickr"), workers=2)
+    status = download.check_folder(assembly.labelled(release.table), fx.write_images(tmp_path / "Flickr"), workers=2)
     path = _csv(tmp_path / "meta.csv", ["1001,sky blue,s1", "1002,puppy,,g1,u2@N00", "1008,,,,u3@N00"])  # 1001 stops after its sets
     with pytest.raises(nuswide.ReleaseError, match=r"meta.csv:2: expected 5 fields"):
         flickr.load_metadata(fx.LABELLED, flickr.methods(False), tmp_path / "cache", path)
     metadata = flickr.load_metadata(fx.LABELLED, flickr.methods(False), tmp_path / "cache", path, policy="drop")
-    table, counts = ingest.assemble(release.table, release.counts, status, metadata)
+    table, counts = assembly.assemble(release.table, release.counts, status, metadata)
     assert table.column("image_id").to_pylist() == [1002]
     assert counts == {
         "input": 11, "bad_lines": fx.BAD_LINES + 1, "duplicate_rows": 1, "duplicate_conflicts": 1, "no_labels": 1,

@@ -17,7 +17,8 @@ import yaml
 from fake_flickr import FakeFlickr
 from test_pipeline import TINY, snakemake
 
-from neighborhoods import synthetic, tables
+from neighborhoods import parquet
+from neighborhoods.generated import dataset
 
 KEY = "e2e-secret-key-0123456789abcdef"
 INFO, CONTEXTS = "flickr.photos.getInfo", "flickr.photos.getAllContexts"
@@ -50,8 +51,8 @@ def write_release(root, image_dir, source_dir, rows, concepts, *, label_override
 def release(tmp_path_factory):
     """Writes the release, images and expectations; returns them with the Flickr photos."""
     base = tmp_path_factory.mktemp("nuswide")
-    synthetic.generate(base / "source", base / "source-images", images=240, users=30, topics=6, image_size=64, seed=3)
-    source = tables.read(base / "source" / "images.parquet", tables.IMAGES).to_pylist()
+    dataset.generate(base / "source", base / "source-images", images=240, users=30, topics=6, image_size=64, seed=3)
+    source = parquet.read(base / "source" / "images.parquet", parquet.IMAGES).to_pylist()
     concepts = (base / "source" / "concepts.txt").read_text().split()
     rows = [{**r, "query": r["labels"][0], "source": r["path"]} for r in source]
     bad_label, duplicated, missing, corrupt, not_on_flickr = (rows[i]["image_id"] for i in (0, 1, 2, 3, 4))
@@ -107,7 +108,7 @@ def test_release_to_table2_with_every_drop_counted(release, built):
     data = built["workdir"] / "results" / "nuswide" / "data"
     assert json.loads((data / "ingest_counts.json").read_text()) == release["counts"]
     assert (data / "concepts.txt").read_text().split() == release["concepts"]  # Concepts81.txt's order
-    kept = {r["image_id"]: r for r in tables.read(data / "images.parquet", tables.IMAGES).to_pylist()}
+    kept = {r["image_id"]: r for r in parquet.read(data / "images.parquet", parquet.IMAGES).to_pylist()}
     assert kept.keys() == release["expected"].keys()
     for photo, want in release["expected"].items():
         got = kept[photo]

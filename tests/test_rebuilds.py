@@ -18,7 +18,7 @@ from PIL import Image
 from release_fixture import LABELS, write_images, write_release
 from test_pipeline import REPO, SNAKEMAKE, TINY, planned_jobs, snakemake, write_config
 
-from neighborhoods import manifest, tables
+from neighborhoods import manifest, parquet
 
 BACKBONE = "efficientnet_lite0"
 FEATURES = f"results/synthetic/features/{BACKBONE}.parquet"
@@ -83,8 +83,8 @@ def test_image_changes_rerun_the_manifest_and_extract_only_the_changed_image(syn
     extra.parent.rmdir()
     assert dry_run(synthetic, FEATURES) == {}  # the listing is as recorded again
 
-    _, before = tables.read_features(synthetic / FEATURES)
-    paths = tables.read(synthetic / "results" / "synthetic" / "data" / "images.parquet").column("path").to_pylist()
+    _, before = parquet.read_features(synthetic / FEATURES)
+    paths = parquet.read(synthetic / "results" / "synthetic" / "data" / "images.parquet").column("path").to_pylist()
     replaced = images / paths[7]
     with Image.open(replaced) as image:
         image.transpose(Image.Transpose.ROTATE_180).save(replaced)
@@ -92,7 +92,7 @@ def test_image_changes_rerun_the_manifest_and_extract_only_the_changed_image(syn
 
     snakemake(synthetic, FEATURES)
     assert extraction_counts(synthetic) == (len(paths) - 1, 1)
-    ids, after = tables.read_features(synthetic / FEATURES)
+    ids, after = parquet.read_features(synthetic / FEATURES)
     assert len(ids) == len(paths)
     others = np.arange(len(paths)) != 7
     np.testing.assert_array_equal(after[others], before[others])
@@ -103,7 +103,7 @@ def test_image_changes_rerun_the_manifest_and_extract_only_the_changed_image(syn
 def test_a_regenerated_image_folder_is_extracted_again(synthetic):
     """Images remade by a rule have new mtimes: none of the old rows may be taken for them."""
     snakemake(synthetic, FEATURES, "--forcerun", "synthesize")
-    n = len(tables.read(synthetic / "results" / "synthetic" / "data" / "images.parquet"))
+    n = len(parquet.read(synthetic / "results" / "synthetic" / "data" / "images.parquet"))
     assert extraction_counts(synthetic) == (0, n)
     assert dry_run(synthetic, FEATURES) == {}
 
@@ -137,7 +137,7 @@ def nuswide(tmp_path):
 
 
 def kept(workdir) -> set[int]:
-    return set(tables.read(workdir / IMAGES).column("image_id").to_pylist())
+    return set(parquet.read(workdir / IMAGES).column("image_id").to_pylist())
 
 
 def counts(workdir) -> dict:

@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from neighborhoods import tables
-from neighborhoods.concepts import CONCEPTS, EVENTS, SCENES, SYNONYMS, kind
-from neighborhoods.filtering import drop_unusable
-from neighborhoods.synthetic import generate, glyph_design, sample_images, sample_world
+from neighborhoods import parquet
+from neighborhoods.generated.concepts import CONCEPTS, EVENTS, SCENES, SYNONYMS, kind
+from neighborhoods.ingestion.filtering import drop_unusable
+from neighborhoods.generated.dataset import generate, glyph_design, sample_images, sample_world
 
 SMALL = dict(images=300, users=40, topics=6, image_size=64)
 
@@ -61,7 +61,7 @@ def test_same_seed_same_bytes_other_seed_differs(small, tmp_path):
 
 def test_schema_paths_and_pixels(small):
     table = _table(small)
-    assert table.schema.equals(tables.IMAGES)
+    assert table.schema.equals(parquet.IMAGES)
     files = {p.name for p in (small / "img").iterdir()}
     assert len(files) == table.num_rows  # dropped images get no file
     for path in table.column("path").to_pylist():

@@ -1,11 +1,16 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
-from neighborhoods import experiments, metrics, splitdata, train
-from neighborhoods.splitdata import SplitData, Subset
+from neighborhoods import checkpoint, experiments, metrics, model_inputs, train
+from neighborhoods.model_inputs import SplitData, Subset
+from neighborhoods.settings import TrainingSettings
 
-FIT = dict(hidden=32, dropout=0.5, l2=3e-3, lr=3e-3, batch_size=50, epochs=4, test_samples=10)
+FIT = TrainingSettings(
+    hidden=32, dropout=0.5, l2=3e-3, lr=3e-3, batch_size=50, epochs=4, test_samples=10, logistic_lr=(1e-4, 3e-2)
+)
 
 
 def toy_split(n=900, d=12, noise=3.0, seed=0) -> SplitData:
@@ -45,10 +50,10 @@ def test_sampled_neighborhoods_are_m_distinct_of_the_M_nearest():
 
 def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
     data = toy_split()
-    experiment = experiments.parse("nbr-toy-m3-M6")
-    model_a, history_a = train.fit(experiment, data, seed=5, **FIT)
-    model_b, history_b = train.fit(experiment, data, seed=5, **FIT)
-    assert len(history_a) == FIT["epochs"] and history_a["best"].sum() == 1
+    experiment = experiments.parse("nbr-sets-m3-M6")
+    model_a, history_a = train.fit(experiment, data, FIT, lr=FIT.lr, seed=5)
+    model_b, history_b = train.fit(experiment, data, FIT, lr=FIT.lr, seed=5)
+    assert len(history_a) == FIT.epochs and history_a["best"].sum() == 1
     np.testing.assert_array_equal(history_a["val_mAP_L"], history_b["val_mAP_L"])
     scores = train.predict(model_a, data, "val", experiment, samples=10, seed=5)
     np.testing.assert_array_equal(scores, train.predict(model_b, data, "val", experiment, samples=10, seed=5))
@@ -57,7 +62,7 @@ def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
     assert best == history_a["val_mAP_L"].max()
     rescored = metrics.evaluate(data.subsets["val"].labels.numpy().astype(bool), scores)["mAP_L"]
     assert rescored == pytest.approx(best, abs=1e-9)
-    _, other = train.fit(experiment, data, seed=6, **FIT)
+    _, other = train.fit(experiment, data, FIT, lr=FIT.lr, seed=6)
     assert not np.array_equal(other["val_mAP_L"], history_a["val_mAP_L"])
 
 
@@ -65,11 +70,11 @@ def test_informative_neighbors_beat_visual_only():
     data = toy_split()
     truth = data.subsets["test"].labels.numpy().astype(bool)
     result = {}
-    for name in ("visual", "nbr-toy-m3-M6"):
+    for name in ("visual", "nbr-sets-m3-M6"):
         experiment = experiments.parse(name)
-        model, _ = train.fit(experiment, data, seed=0, **FIT)
+        model, _ = train.fit(experiment, data, FIT, lr=FIT.lr, seed=0)
         result[name] = metrics.evaluate(truth, train.predict(model, data, "test", experiment, samples=10, seed=0))["mAP_L"]
-    assert result["nbr-toy-m3-M6"] > result["visual"] + 10, result
+    assert result["nbr-sets-m3-M6"] > result["visual"] + 10, result
 
 
 def test_float16_features_train_as_their_float32_widening():
@@ -80,29 +85,36 @@ def test_float16_features_train_as_their_float32_widening():
     half = SplitData(data.features.half(), data.concepts, data.subsets)
     assert half.features.element_size() * 2 == data.features.element_size()
     assert half.feature_rows(torch.tensor([[0, 1], [2, 3]])).dtype == torch.float32
-    experiment = experiments.parse("nbr-toy-m3-M6")
-    model_half, history_half = train.fit(experiment, half, seed=1, **FIT)
-    model_rounded, history_rounded = train.fit(experiment, rounded, seed=1, **FIT)
+    experiment = experiments.parse("nbr-sets-m3-M6")
+    model_half, history_half = train.fit(experiment, half, FIT, lr=FIT.lr, seed=1)
+    model_rounded, history_rounded = train.fit(experiment, rounded, FIT, lr=FIT.lr, seed=1)
     np.testing.assert_array_equal(history_half["val_mAP_L"], history_rounded["val_mAP_L"])
     np.testing.assert_array_equal(
         train.predict(model_half, half, "test", experiment, samples=10, seed=1),
         train.predict(model_rounded, rounded, "test", experiment, samples=10, seed=1),
     )
     with pytest.raises(ValueError, match="feature_dtype must be one of"):
-        splitdata.load("i", "c", "s", "f", feature_dtype="bfloat16")
+        model_inputs.load("i", "c", "s", "f", feature_dtype="bfloat16")
 
 
 def test_saved_model_predicts_the_same(tmp_path):
     data = toy_split(n=300)
-    experiment = experiments.parse("nbr-toy-m2-M4")
-    model, _ = train.fit(experiment, data, seed=0, **{**FIT, "epochs": 1})
-    train.save(tmp_path / "model.pt", model, experiment, FIT, data)
+    experiment = experiments.parse("nbr-sets-m2-M4")
+    settings = replace(FIT, epochs=1)
+    model, _ = train.fit(experiment, data, settings, lr=FIT.lr, seed=0)
+    train.save(tmp_path / "model.pt", model, experiment, settings, lr=FIT.lr, backbone="toy", seed=7, data=data)
+    saved = checkpoint.load(tmp_path / "model.pt")
+    assert (saved.experiment, saved.settings, saved.lr, saved.seed) == (experiment.name, settings, FIT.lr, 7)
+    assert (saved.backbone, saved.feature_dim, saved.concepts) == ("toy", 12, ["a", "b", "c"])
     loaded, loaded_experiment = train.load(tmp_path / "model.pt", data)
     assert loaded_experiment == experiment
     np.testing.assert_array_equal(
         train.predict(model, data, "test", experiment, samples=3, seed=1),
         train.predict(loaded, data, "test", experiment, samples=3, seed=1),
     )
+    narrow = SplitData(data.features[:, :5], data.concepts, data.subsets)
+    with pytest.raises(ValueError, match="12-d features of backbone 'toy'"):
+        train.load(tmp_path / "model.pt", narrow)
     data.concepts = ["x", "y", "z"]
     with pytest.raises(ValueError, match="other concepts"):
         train.load(tmp_path / "model.pt", data)
@@ -118,17 +130,18 @@ def with_tags(data: SplitData, noise: float = 0.0, seed: int = 0) -> SplitData:
         labels[subset.rows.numpy()] = subset.labels.numpy()
     tags = np.hstack([labels, rng.random((len(labels), 3)) < 0.5]).astype(np.float32)
     data.tags = sp.csr_matrix(tags)
+    data.tag_vocabulary = ["a", "b", "c", "x", "y", "z"]
     return data
 
 
-@pytest.mark.parametrize("name", ["upper", "tagonly-tau6", "nbr-toy-m3-M6-tagvec"])
+@pytest.mark.parametrize("name", ["upper", "tagonly-tau6", "nbr-tags-tau6-m3-M6-tagvec"])
 def test_label_and_tag_inputs_are_what_the_models_read(name):
     data = with_tags(toy_split(n=450))
     if name.endswith("tagvec"):
-        experiment = experiments.Experiment("neighborhood", "toy", 3, 6, True, 6)
+        experiment = experiments.parse(name)
     else:
         experiment = experiments.parse(name)
-    model, _ = train.fit(experiment, data, seed=0, **{**FIT, "lr": 0.03, "epochs": 8})
+    model, _ = train.fit(experiment, data, replace(FIT, epochs=8), lr=0.03, seed=0)
     truth = data.subsets["test"].labels.numpy().astype(bool)
     scores = train.predict(model, data, "test", experiment, samples=3, seed=0)
     # Labels, or tags that copy them, make the task trivial: only a model reading them gets there.
@@ -137,14 +150,14 @@ def test_label_and_tag_inputs_are_what_the_models_read(name):
 
 def test_logistic_baselines_keep_the_learning_rate_best_on_validation():
     data = toy_split(n=300)
-    hyper = {**FIT, "epochs": 2}
-    model, history = train.fit_experiment(experiments.parse("visual"), data, hyper=hyper, logistic_lr=[1e-4, 3e-2], seed=0)
+    settings = replace(FIT, epochs=2)
+    model, history, lr = train.fit_experiment(experiments.parse("visual"), data, settings, seed=0)
     best = history.groupby("lr")["val_mAP_L"].max()
     chosen = history.loc[history["chosen"], "lr"].unique()
-    assert list(chosen) == [best.idxmax()] and set(history["lr"]) == {1e-4, 3e-2}
+    assert list(chosen) == [best.idxmax()] == [lr] and set(history["lr"]) == {1e-4, 3e-2}
     rescored = metrics.evaluate(
         data.subsets["val"].labels.numpy().astype(bool), train.predict(model, data, "val", experiments.parse("visual"), samples=1, seed=0)
     )["mAP_L"]
     assert rescored == pytest.approx(best.max())
-    _, nbr_history = train.fit_experiment(experiments.parse("nbr-toy-m3-M6"), data, hyper=hyper, logistic_lr=[1e-4, 3e-2], seed=0)
-    assert set(nbr_history["lr"]) == {FIT["lr"]}
+    _, nbr_history, nbr_lr = train.fit_experiment(experiments.parse("nbr-sets-m3-M6"), data, settings, seed=0)
+    assert set(nbr_history["lr"]) == {FIT.lr} == {nbr_lr}

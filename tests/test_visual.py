@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from neighborhoods.tables import NEIGHBORS, SPLIT
+from neighborhoods.parquet import NEIGHBORS, SPLIT
 from neighborhoods.visual import l2_topk, visual_neighbors
 
 

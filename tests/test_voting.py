@@ -153,7 +153,7 @@ def test_choose_vote_weight_uses_informative_neighbors():
 def _toy_split():
     import torch
 
-    from neighborhoods.splitdata import SplitData, Subset
+    from neighborhoods.model_inputs import SplitData, Subset
 
     rng = np.random.default_rng(0)
     n = 240

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from neighborhoods import splits, tables
+from neighborhoods import parquet, splits
 
 
 def unknown_keys(config: dict, schema_path: str | Path) -> None:
@@ -74,7 +74,7 @@ def check_splits(config: dict) -> None:
     if config["dataset"] == "synthetic":
         n_images = config["synthetic"]["images"]
         try:
-            sizes = dict(zip(tables.SUBSETS, splits.subset_sizes(n_images, train, val)))
+            sizes = dict(zip(parquet.SUBSETS, splits.subset_sizes(n_images, train, val)))
         except ValueError as error:
             raise ValueError(f"{error} (synthetic.images)") from None
         source = f" (of synthetic.images = {n_images})"
@@ -99,7 +99,7 @@ def check_nuswide(config: dict) -> None:
     wildcards (the error would then be a WildcardError or a path under 'None/')."""
     if config["dataset"] != "nuswide":
         return
-    from neighborhoods import flickr  # only NUS-WIDE runs load it (nuswide.smk does then too)
+    from neighborhoods.ingestion import flickr
 
     if not config["nuswide"]["root"]:
         raise ValueError("dataset is nuswide but nuswide.root is not set: set it to the NUS-WIDE release folder")
@@ -117,7 +117,7 @@ def check_nuswide(config: dict) -> None:
 def check_devices(config: dict) -> None:
     """Refuse device cuda where no job can have a GPU: this machine has none and cannot submit to
     SLURM (no sbatch), so every job runs here. A cluster's login node often has no GPU while its
-    nodes do; there the job itself refuses (features.resolve_device), naming the keys."""
+    nodes do; there the job itself refuses (job.device), naming the keys."""
     keys = [f"{section}.device" for section in ("features", "model") if config[section]["device"] == "cuda"]
     if not keys or shutil.which("sbatch"):
         return

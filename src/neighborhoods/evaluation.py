@@ -5,21 +5,21 @@ from pathlib import Path
 
 import numpy as np
 
-from . import labels, metrics, tables
+from neighborhoods import labels, metrics, parquet
 
 
 def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_path: str | Path) -> dict:
     concepts = labels.read_concepts(concepts_path)
-    image_ids, scores = tables.read_scores(scores_path)
+    image_ids, scores = parquet.read_scores(scores_path)
     if scores.shape[1] != len(concepts):
         raise ValueError(f"{scores_path}: {scores.shape[1]} scores per image, expected {len(concepts)} concepts")
-    images = tables.read(images_path, tables.IMAGES)
-    labels_of = dict(zip(images.column("image_id").to_pylist(), images.column("labels").to_pylist()))
+    images = parquet.read(images_path, parquet.IMAGES)
+    labels_of = labels.labels_by_id(images, concepts, dtype=bool)
     missing = [int(i) for i in image_ids if int(i) not in labels_of]
     if missing:
         raise ValueError(f"{scores_path}: image ids not in {images_path}, e.g. {missing[:5]}")
-    truth = labels.label_matrix([labels_of[int(i)] for i in image_ids], concepts)
-    return metrics.evaluate(truth.astype(bool), np.asarray(scores, dtype=np.float64))
+    truth = np.stack([labels_of[int(i)] for i in image_ids])
+    return metrics.evaluate(truth, np.asarray(scores, dtype=np.float64))
 
 
 def write_metrics(images_path: str | Path, concepts_path: str | Path, scores_path: str | Path, out_path: str | Path) -> dict:
@@ -32,5 +32,5 @@ def write_metrics(images_path: str | Path, concepts_path: str | Path, scores_pat
 
 def write_scores(image_ids, scores, scores_path, *, images_path, concepts_path, metrics_path) -> dict:
     """What every scoring job ends with: the scores file, then its metrics beside it."""
-    tables.write(tables.scores_table(image_ids, scores), scores_path, tables.SCORES)
+    parquet.write(parquet.scores_table(image_ids, scores), scores_path, parquet.SCORES)
     return write_metrics(images_path, concepts_path, scores_path, metrics_path)

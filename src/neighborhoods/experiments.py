@@ -1,41 +1,149 @@
-"""Experiment names: one readable path component that says how a result was built.
+"""Experiment and neighbors names: the one grammar that paths, rules and scripts share.
 
-| name                          | method                                                    |
+A name is one readable path component that says how a result was built.
+
+| experiment                    | method                                                    |
 | ----------------------------- | --------------------------------------------------------- |
 | `visual`                      | CNN + logistic (visual only)                              |
 | `upper`                       | logistic on the ground-truth label vector (upper bound)   |
 | `tagonly-tau<N>`              | logistic on the binary vector of the N top training tags  |
 | `knn`                         | CNN + kNN voting                                          |
-| `nbrvote-<meta>-M<M>`         | image neighborhoods + CNN voting over the M nearest       |
-| `nbr-<meta>-m<m>-M<M>`        | the neighborhood model: m of the M nearest per sample     |
-| `nbr-...-tagvec`              | the same with the image's tag vector in the hidden state  |
+| `nbrvote-<neighbors>-M<M>`    | image neighborhoods + CNN voting over the M nearest       |
+| `nbr-<neighbors>-m<m>-M<M>`   | the neighborhood model: m of the M nearest per sample     |
+| `nbr-tags-tau<N>-...-tagvec`  | the same with the image's tag vector in the hidden state  |
 
-`<meta>` names a neighbors folder (`tags-tau5000`, `sets`, `groups`, `visual-<backbone>`, ...).
+| neighbors                     | ranked by                                                 |
+| ----------------------------- | --------------------------------------------------------- |
+| `tags-tau<N>`                 | Jaccard over the N most frequent training tags            |
+| `sets`, `groups`              | Jaccard over every photo set / group                      |
+| `tagsplit<N>-overlap<P>`      | Fig. 8: the top N tags split in two vocabularies, P% shared (P in 0..100) |
+| `visual-<backbone>`           | L2 distance of the backbone's CNN features                |
+
+Numbers are written without leading zeros, and 1 <= m <= M. `parse` and `parse_neighbors`
+read names; the constructors below write them; `experiment_pattern` and `neighbors_pattern`
+are the regular expressions of the same grammar for Snakemake's wildcard constraints. Those
+take the largest M (the neighbors stored per image), so that m <= M <= max_rank is part of the
+pattern and every name a rule accepts also parses.
 """
 
 import re
 from dataclasses import dataclass
 
-# The config's model settings that shape training; m and M are part of the experiment name.
-FIT_KEYS = ("hidden", "dropout", "l2", "lr", "batch_size", "epochs", "test_samples")
+POSITIVE = r"[1-9][0-9]*"
+PERCENT = r"100|[1-9]?[0-9]"
+BACKBONE = r"[a-z0-9_]+"
+
+# Neighbors names; named groups are the parameters.
+_NEIGHBORS = {
+    "tags": rf"tags-tau(?P<tau>{POSITIVE})",
+    "sets": r"sets",
+    "groups": r"groups",
+    "tagsplit": rf"tagsplit(?P<size>{POSITIVE})-overlap(?P<overlap>{PERCENT})",
+    "visual": rf"visual-(?P<backbone>{BACKBONE})",
+}
+METADATA_KINDS = ("tags", "sets", "groups", "tagsplit")  # ranked by Jaccard over metadata
 
 # Models trained by the shared recipe, and what each reads as its input.
 TRAINED = {"visual": "features", "upper": "labels", "tagonly": "tags", "neighborhood": "features"}
+KINDS = ("visual", "upper", "knn", "tagonly", "nbrvote", "neighborhood")
 
-_PATTERNS = {
-    "visual": re.compile(r"visual"),
-    "upper": re.compile(r"upper"),
-    "knn": re.compile(r"knn"),
-    "tagonly": re.compile(r"tagonly-tau(?P<tau>[1-9]\d*)"),
-    "nbrvote": re.compile(r"nbrvote-(?P<meta>.+)-M(?P<M>\d+)"),
-    "neighborhood": re.compile(r"nbr-(?P<meta>.+)-m(?P<m>\d+)-M(?P<M>\d+)(?P<tagvec>-tagvec)?"),
+
+def _plain(pattern: str) -> str:
+    """The pattern without its named groups (Snakemake wraps constraints in groups of its own)."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+def _any_neighbors(named: bool, kinds=tuple(_NEIGHBORS)) -> str:
+    pattern = "|".join(f"(?:{_NEIGHBORS[kind]})" for kind in kinds)
+    return pattern if named else _plain(pattern)
+
+
+def at_most(n: int) -> str:
+    """A regex of the integers 1..n written without leading zeros (n >= 1)."""
+    digits = str(n)
+    parts = ["[1-9]" + "[0-9]" * (width - 1) for width in range(1, len(digits))]
+    for i, digit in enumerate(digits):  # same width as n: n's prefix, then a smaller digit
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            parts.append(digits[:i] + f"[{low}-{int(digit) - 1}]" + "[0-9]" * (len(digits) - i - 1))
+    return "|".join([*parts, digits])
+
+
+def _pairs(max_rank: int) -> str:
+    """`m<m>-M<M>` with 1 <= m <= M <= max_rank."""
+    return "|".join(f"m(?:{at_most(M)})-M{M}" for M in range(1, max_rank + 1))
+
+
+_EXPERIMENTS = {
+    "visual": r"visual",
+    "upper": r"upper",
+    "knn": r"knn",
+    "tagonly": rf"tagonly-tau(?P<tau>{POSITIVE})",
+    "nbrvote": rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE})",
+    "neighborhood": (
+        rf"nbr-(?P<meta>{_any_neighbors(named=False)})-m(?P<m>{POSITIVE})-M(?P<M>{POSITIVE})"
+        r"(?P<tagvec>-tagvec)?"
+    ),
 }
+
+
+def neighbors_pattern(*kinds: str) -> str:
+    """The wildcard constraint for neighbors names of the given kinds (default: all)."""
+    return _any_neighbors(named=False, kinds=kinds or tuple(_NEIGHBORS))
+
+
+def experiment_pattern(*kinds: str, max_rank: int) -> str:
+    """The wildcard constraint for experiment names of the given kinds (default: all)."""
+    neighbors = neighbors_pattern()
+    strict = {
+        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)})",
+        "neighborhood": (
+            rf"nbr-(?:{neighbors})-(?:{_pairs(max_rank)})"
+            rf"|nbr-(?:{neighbors_pattern('tags')})-(?:{_pairs(max_rank)})-tagvec"
+        ),
+    }
+    return "|".join(f"(?:{strict.get(kind) or _plain(_EXPERIMENTS[kind])})" for kind in kinds or KINDS)
+
+
+@dataclass(frozen=True)
+class Neighbors:
+    kind: str
+    tau: int | None = None  # tags: vocabulary size
+    size: int | None = None  # tagsplit: top tags split in two
+    overlap: int | None = None  # tagsplit: percent shared
+    backbone: str | None = None  # visual
+
+    @property
+    def name(self) -> str:
+        return {
+            "tags": f"tags-tau{self.tau}",
+            "tagsplit": f"tagsplit{self.size}-overlap{self.overlap}",
+            "visual": f"visual-{self.backbone}",
+        }.get(self.kind, self.kind)
+
+    @property
+    def params(self) -> dict:
+        """The parameters the name carries, by field name."""
+        fields = {"tau": self.tau, "size": self.size, "overlap": self.overlap, "backbone": self.backbone}
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+def parse_neighbors(name: str) -> Neighbors:
+    for kind, pattern in _NEIGHBORS.items():
+        match = re.fullmatch(pattern, name)
+        if match:
+            fields = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
+            return Neighbors(kind, **fields)
+    raise ValueError(
+        f"unknown neighbors {name!r}; accepted: 'tags-tau<N>' (N a positive integer, e.g. "
+        "'tags-tau5000'), 'sets', 'groups', 'tagsplit<N>-overlap<P>' (P in 0..100), 'visual-<backbone>'"
+    )
 
 
 @dataclass(frozen=True)
 class Experiment:
     model: str
-    meta: str | None = None
+    meta: str | None = None  # neighbors name
     m: int | None = None
     M: int | None = None
     tag_vector: bool = False
@@ -57,30 +165,58 @@ class Experiment:
 
 
 def parse(name: str) -> Experiment:
-    for model, pattern in _PATTERNS.items():
-        match = pattern.fullmatch(name)
+    for model, pattern in _EXPERIMENTS.items():
+        match = re.fullmatch(pattern, name)
         if match:
             return _build(name, model, match.groupdict())
     raise ValueError(
         f"unknown experiment {name!r}; expected one of 'visual', 'upper', 'knn', 'tagonly-tau<N>', "
-        "'nbrvote-<meta>-M<M>', 'nbr-<meta>-m<m>-M<M>[-tagvec]'"
+        "'nbrvote-<neighbors>-M<M>', 'nbr-<neighbors>-m<m>-M<M>[-tagvec]'"
     )
 
 
 def _build(name: str, model: str, fields: dict) -> Experiment:
     m = int(fields["m"]) if fields.get("m") else None
     M = int(fields["M"]) if fields.get("M") else None
-    if M is not None and not 1 <= (1 if m is None else m) <= M:
+    if m is not None and not m <= M:
         raise ValueError(f"experiment {name!r}: need 1 <= m <= M, got m={m}, M={M}")
     tag_vector = bool(fields.get("tagvec"))
     tau = int(fields["tau"]) if fields.get("tau") else None
     if tag_vector:
-        tags = re.fullmatch(r"tags-tau(\d+)", fields["meta"])
-        if tags is None:
+        neighbors = parse_neighbors(fields["meta"])
+        if neighbors.kind != "tags":
             raise ValueError(f"experiment {name!r}: a tag vector needs tag neighbors ('tags-tau<N>')")
-        tau = int(tags.group(1))
+        tau = neighbors.tau
     return Experiment(model, fields.get("meta"), m, M, tag_vector, tau)
+
+
+# Constructors: every name the pipeline writes comes from one of these.
+VISUAL = "visual"
+UPPER = "upper"
+KNN = "knn"
+SETS = "sets"
+GROUPS = "groups"
+
+
+def tag_only(tau: int) -> str:
+    return parse(f"tagonly-tau{tau}").name
+
+
+def neighborhood_vote(meta: str, M: int) -> str:
+    return parse(f"nbrvote-{meta}-M{M}").name
 
 
 def neighborhood(meta: str, m: int, M: int, tag_vector: bool = False) -> str:
     return parse(f"nbr-{meta}-m{m}-M{M}" + ("-tagvec" if tag_vector else "")).name
+
+
+def tag_neighbors(tau: int) -> str:
+    return parse_neighbors(f"tags-tau{tau}").name
+
+
+def tag_split(size: int, overlap: int) -> str:
+    return parse_neighbors(f"tagsplit{size}-overlap{overlap}").name
+
+
+def visual_neighbors(backbone: str) -> str:
+    return parse_neighbors(f"visual-{backbone}").name

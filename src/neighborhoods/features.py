@@ -31,7 +31,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from neighborhoods import manifest, tables
+from neighborhoods import job, manifest, parquet
 from neighborhoods.backbones import load_backbone
 
 log = logging.getLogger(__name__)
@@ -65,19 +65,6 @@ class ImageFiles(Dataset):
         except OSError as error:
             raise OSError(f"{path} (images table row {row}): cannot read image: {error}") from error
         return self.transform(image)
-
-
-def resolve_device(device: str) -> torch.device:
-    """'auto' means CUDA when available, else CPU. 'cuda' without a GPU is refused here, when the
-    job starts: the machine that loaded the workflow (a cluster's login node) may not be this one."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
-            "device is cuda (features.device for feature extraction, model.device for training), but this job "
-            "sees no CUDA GPU (torch.cuda.is_available() is False); set it to auto or cpu, or run the job on a GPU"
-        )
-    return torch.device(device)
 
 
 def identity(backbone: str, weights: str | Path | None, cuda: bool) -> dict:
@@ -117,8 +104,8 @@ def _previous(out_path: Path, sources_path: Path, ident: dict) -> tuple[pa.Table
             "%s and %s are not from one extraction (an interrupted write?): every row is extracted", out_path, sources_path
         )
         return None
-    _, features = tables.read_features(out_path)
-    return tables.read(sources_path, SOURCES), features
+    _, features = parquet.read_features(out_path)
+    return parquet.read(sources_path, SOURCES), features
 
 
 def _reusable_rows(previous: pa.Table, paths: list[str], sizes: np.ndarray, mtimes: np.ndarray) -> np.ndarray:
@@ -146,12 +133,12 @@ def extract(
     `image_manifest` (default: a scan of `image_root` now). Returns the rows reused and extracted."""
     out_path = Path(out_path)
     sources_path = Path(sources_path) if sources_path else out_path.with_suffix(".sources.parquet")
-    images = tables.read(images_parquet, tables.IMAGES)
+    images = parquet.read(images_parquet, parquet.IMAGES)
     image_ids = images.column("image_id").to_numpy()
     paths = images.column("path").to_pylist()
-    listing = tables.read(image_manifest, manifest.MANIFEST) if image_manifest else manifest.scan(image_root)
+    listing = parquet.read(image_manifest, manifest.MANIFEST) if image_manifest else manifest.scan(image_root)
     _, sizes, mtimes = manifest.lookup(listing, paths)
-    dev = resolve_device(device)
+    dev = job.device(device)
     cuda = dev.type == "cuda"
     ident = identity(backbone, weights, cuda)
 
@@ -173,9 +160,9 @@ def extract(
          "size": pa.array(sizes), "mtime_ns": pa.array(mtimes)}
     )  # fmt: skip
     token = _token(sources, ident)
-    table = tables.features_table(image_ids, features)
-    tables.write(table.replace_schema_metadata({TOKEN: token}), out_path)  # features first: see _previous
-    tables.write(sources.replace_schema_metadata({TOKEN: token, IDENTITY: json.dumps(ident).encode()}), sources_path)
+    table = parquet.features_table(image_ids, features)
+    parquet.write(table.replace_schema_metadata({TOKEN: token}), out_path)  # features first: see _previous
+    parquet.write(sources.replace_schema_metadata({TOKEN: token, IDENTITY: json.dumps(ident).encode()}), sources_path)
     return {"reused": len(paths) - int(todo.size), "extracted": int(todo.size)}
 
 

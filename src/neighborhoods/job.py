@@ -1,4 +1,5 @@
-"""What every pipeline job does first: log to its Snakemake log file, and compute safely fast.
+"""What every pipeline job does first: log to its Snakemake log file, compute safely fast,
+and find the device it was asked for.
 
 Subnormal floats. The L2 penalty pulls many weights toward zero, and after a few epochs some
 reach subnormal float32 values (below 1.2e-38). x86 CPUs compute with those 10-100x slower
@@ -25,6 +26,19 @@ def compute_settings(threads: int | None = None) -> bool:
     if threads is not None:
         torch.set_num_threads(threads)
     return supported
+
+
+def device(name: str) -> torch.device:
+    """'auto' means CUDA when available, else CPU. 'cuda' without a GPU is refused here, when the
+    job starts: the machine that loaded the workflow (a cluster's login node) may not be this one."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    elif name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            "device is cuda (features.device for feature extraction, model.device for training), but this job "
+            "sees no CUDA GPU (torch.cuda.is_available() is False); set it to auto or cpu, or run the job on a GPU"
+        )
+    return torch.device(name)
 
 
 @contextlib.contextmanager

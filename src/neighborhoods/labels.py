@@ -19,3 +19,16 @@ def label_matrix(label_lists: list[list[str]], concepts: list[str]) -> np.ndarra
                 raise ValueError(f"image row {row}: label {label!r} is not in the concept list")
             matrix[row, index[label]] = 1.0
     return matrix
+
+
+def labels_by_id(images, concepts: list[str], dtype=np.float32) -> dict[int, np.ndarray]:
+    """Each image's multi-hot label row, by image_id, from an IMAGES table."""
+    matrix = label_matrix(images.column("labels").to_pylist(), concepts).astype(dtype, copy=False)
+    return dict(zip(images.column("image_id").to_pylist(), matrix))
+
+
+def check_binary(values: np.ndarray, name: str) -> None:
+    """Refuse anything but 0/1 (or boolean) values, naming what was given."""
+    values = np.asarray(values)
+    if values.dtype != bool and not np.isin(values, (0, 1)).all():
+        raise ValueError(f"{name} must be 0/1 (or boolean)")

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from neighborhoods import tables
+from neighborhoods import parquet
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def fingerprint(root: str | Path) -> str:
 def write(root: str | Path, out_path: str | Path) -> None:
     """Scan `root` and write the manifest to `out_path`."""
     table = scan(root)
-    tables.write(table, out_path, MANIFEST)
+    parquet.write(table, out_path, MANIFEST)
     log.info("%s: %d files, %d bytes", root, table.num_rows, pc.sum(table.column("size")).as_py() or 0)
 
 

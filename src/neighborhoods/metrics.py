@@ -21,6 +21,8 @@ They still take part in the per-image metrics, where assigning them is simply wr
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
+from neighborhoods.labels import check_binary
+
 
 def top_n_assignment(scores: np.ndarray, top_n: int) -> np.ndarray:
     """Boolean (n, L) matrix marking each image's top_n labels (ties to the lower label index)."""
@@ -47,10 +49,8 @@ def evaluate(y_true: np.ndarray, scores: np.ndarray, top_n: int = 3) -> dict:
             f"y_true and scores must be (images, labels) arrays of one shape; "
             f"got y_true {y_true.shape} and scores {scores.shape}"
         )
-    if y_true.dtype != bool:
-        if not np.isin(y_true, (0, 1)).all():
-            raise ValueError("y_true must be boolean (or 0/1)")
-        y_true = y_true.astype(bool)
+    check_binary(y_true, "y_true")
+    y_true = y_true.astype(bool, copy=False)
     if not np.isfinite(scores).all():
         raise ValueError("scores contain NaN or infinite values")
     n_labels = y_true.shape[1]

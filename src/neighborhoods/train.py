@@ -15,17 +15,20 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from . import metrics
-from .experiments import TRAINED, Experiment, parse
-from .model import Logistic, NeighborhoodModel
-from .splitdata import SplitData, Subset
+from neighborhoods import metrics
+from neighborhoods.checkpoint import Checkpoint
+from neighborhoods.checkpoint import load as read_checkpoint
+from neighborhoods.experiments import TRAINED, Experiment, parse
+from neighborhoods.model import Logistic, NeighborhoodModel
+from neighborhoods.model_inputs import SplitData, Subset
+from neighborhoods.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
 
-def build_model(experiment: Experiment, data: SplitData, *, hidden: int, dropout: float) -> nn.Module:
-    feature_dim, n_labels = data.features.shape[1], len(data.concepts)
-    tag_dim = data.tags.shape[1] if experiment.tau is not None else 0
+def build_model(
+    experiment: Experiment, *, feature_dim: int, n_labels: int, tag_dim: int, hidden: int, dropout: float
+) -> nn.Module:
     if experiment.model == "neighborhood":
         return NeighborhoodModel(feature_dim, n_labels, hidden=hidden, dropout=dropout, tag_dim=tag_dim)
     input_dim = {"features": feature_dim, "labels": n_labels, "tags": tag_dim}[TRAINED[experiment.model]]
@@ -101,28 +104,33 @@ def rmsprop(model: nn.Module, *, lr: float, l2: float) -> torch.optim.RMSprop:
 def fit(
     experiment: Experiment,
     data: SplitData,
+    settings: TrainingSettings,
     *,
-    hidden: int,
-    dropout: float,
-    l2: float,
     lr: float,
-    batch_size: int,
-    epochs: int,
-    test_samples: int,
     seed: int,
     device: str | torch.device = "cpu",
 ) -> tuple[nn.Module, pd.DataFrame]:
-    """Train from a seeded start; return the best-on-validation model and the per-epoch history.
+    """Train from a seeded start at learning rate `lr`; return the best-on-validation model and
+    the per-epoch history.
 
     Sampling and gathering stay on the CPU (seeded, so runs repeat); the model runs on `device`.
     """
     torch.manual_seed(seed)  # initialisation and dropout
-    model = build_model(experiment, data, hidden=hidden, dropout=dropout).to(device)
-    optimizer = rmsprop(model, lr=lr, l2=l2)
+    tag_dim = data.tags.shape[1] if experiment.tau is not None else 0
+    model = build_model(
+        experiment,
+        feature_dim=data.features.shape[1],
+        n_labels=len(data.concepts),
+        tag_dim=tag_dim,
+        hidden=settings.hidden,
+        dropout=settings.dropout,
+    ).to(device)
+    optimizer = rmsprop(model, lr=lr, l2=settings.l2)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     generator = torch.Generator().manual_seed(seed)
     train = data.subsets["train"]
     val_labels = data.subsets["val"].labels.numpy().astype(bool)
+    batch_size, epochs = settings.batch_size, settings.epochs
 
     best_score, best_state, history = -np.inf, None, []
     batches_per_epoch = -(-len(train.rows) // batch_size)
@@ -139,7 +147,7 @@ def fit(
             optimizer.step()
             total_loss += data_loss.item() * len(batch)
             progress.update()
-        val_scores = predict(model, data, "val", experiment, samples=test_samples, seed=seed)
+        val_scores = predict(model, data, "val", experiment, samples=settings.test_samples, seed=seed)
         val_map = metrics.label_map(val_labels, val_scores)
         history.append(
             {
@@ -161,43 +169,61 @@ def fit(
     return model, history
 
 
-def save(path, model: nn.Module, experiment: Experiment, hyper: dict, data: SplitData) -> None:
-    """Everything needed to rebuild the model without the config that trained it."""
-    tag_dim = data.tags.shape[1] if experiment.tau is not None else 0
-    saved = {"experiment": experiment.name, "hyper": hyper, "concepts": data.concepts, "tag_dim": tag_dim}
-    torch.save({**saved, "state_dict": model.state_dict()}, path)
+def save(
+    path, model: nn.Module, experiment: Experiment, settings: TrainingSettings, *, lr: float, backbone: str, seed: int, data: SplitData
+) -> None:
+    Checkpoint(
+        experiment=experiment.name,
+        settings=settings,
+        lr=lr,
+        backbone=backbone,
+        feature_dim=int(data.features.shape[1]),
+        concepts=list(data.concepts),
+        seed=seed,
+        tag_vocabulary=data.tag_vocabulary if experiment.tau is not None else None,
+        state_dict=model.state_dict(),
+    ).save(path)
 
 
 def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
-    saved = torch.load(path, map_location="cpu")
-    if saved["concepts"] != data.concepts:
+    """The saved model, checked against the data it is about to read."""
+    saved = read_checkpoint(path)
+    if saved.concepts != data.concepts:
         raise ValueError(f"{path}: trained on other concepts than the dataset's concepts.txt")
-    experiment = parse(saved["experiment"])
-    if experiment.tau is not None and (data.tags is None or data.tags.shape[1] != saved["tag_dim"]):
-        raise ValueError(f"{path}: needs the tag vectors it was trained with ({saved['tag_dim']} tags)")
-    model = build_model(experiment, data, hidden=saved["hyper"]["hidden"], dropout=saved["hyper"]["dropout"])
-    model.load_state_dict(saved["state_dict"])
+    if saved.feature_dim != data.features.shape[1]:
+        raise ValueError(
+            f"{path}: trained on {saved.feature_dim}-d features of backbone {saved.backbone!r}, "
+            f"but the features given are {data.features.shape[1]}-d"
+        )
+    experiment = parse(saved.experiment)
+    if saved.tag_vocabulary is not None and data.tag_vocabulary != saved.tag_vocabulary:
+        raise ValueError(f"{path}: needs the tag vectors it was trained with ({len(saved.tag_vocabulary)} tags)")
+    model = build_model(
+        experiment,
+        feature_dim=saved.feature_dim,
+        n_labels=len(saved.concepts),
+        tag_dim=len(saved.tag_vocabulary or ()),
+        hidden=saved.settings.hidden,
+        dropout=saved.settings.dropout,
+    )
+    model.load_state_dict(saved.state_dict)
     return model, experiment
 
 
-def fit_best_lr(experiment: Experiment, data: SplitData, *, lrs: list[float], **settings) -> tuple[nn.Module, pd.DataFrame]:
-    """Train once per learning rate and keep the model best on validation mAP_L.
+def fit_experiment(
+    experiment: Experiment, data: SplitData, settings: TrainingSettings, *, seed: int, device: str | torch.device = "cpu"
+) -> tuple[nn.Module, pd.DataFrame, float]:
+    """The pipeline's training step: one run per learning rate of `settings.learning_rates`
+    (the neighborhood model's one rate; the logistic baselines' grid), keeping the model best
+    on validation mAP_L, with the rate it was trained at.
 
     The logistic baselines converge at very different speeds (the upper bound's rare labels
     need a larger step than CNN features), so they are tuned on validation like the other
     baselines; the history of every rate is kept, the chosen run's rows marked `chosen`.
     """
-    runs = [fit(experiment, data, lr=lr, **settings) for lr in lrs]
+    lrs = settings.learning_rates(experiment.model)
+    runs = [fit(experiment, data, settings, lr=lr, seed=seed, device=device) for lr in lrs]
     scores = [history["val_mAP_L"].max() for _, history in runs]
     best = int(np.argmax(scores))
     histories = [history.assign(lr=lr, chosen=i == best) for i, (lr, (_, history)) in enumerate(zip(lrs, runs))]
-    return runs[best][0], pd.concat(histories, ignore_index=True)
-
-
-def fit_experiment(experiment: Experiment, data: SplitData, *, hyper: dict, logistic_lr: list[float], **settings):
-    """The pipeline's training step: the neighborhood model at the configured learning rate,
-    the logistic baselines at the rate of `logistic_lr` best on validation."""
-    hyper = dict(hyper)
-    lr = hyper.pop("lr")
-    lrs = [lr] if experiment.model == "neighborhood" else logistic_lr
-    return fit_best_lr(experiment, data, lrs=lrs, **hyper, **settings)
+    return runs[best][0], pd.concat(histories, ignore_index=True), lrs[best]

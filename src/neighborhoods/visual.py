@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from .tables import neighbors_table, split_arrays, subset_rows
+from neighborhoods.parquet import neighbors_table, split_arrays, subset_rows
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,9 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from .metrics import evaluate
-from .visual import l2_topk
+from neighborhoods.labels import check_binary
+from neighborhoods.metrics import evaluate
+from neighborhoods.visual import l2_topk
 
 WEIGHTINGS = ("uniform", "distance")
 
@@ -24,8 +25,7 @@ def _labels_matrix(labels: np.ndarray, n: int, name: str) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 2 or len(labels) != n:
         raise ValueError(f"{name} must be ({n}, L), one row per image; got {labels.shape}")
-    if not np.isin(labels, (0, 1)).all():
-        raise ValueError(f"{name} must be 0/1 (or boolean)")
+    check_binary(labels, name)
     return labels.astype(np.float32)
 
 

@@ -2,13 +2,15 @@ rule knn_voting:
     input:
         unpack(lambda wildcards: data_inputs(wildcards.k)),
     output:
-        scores=f"{RESULTS}/runs/knn/split{{k}}/scores.parquet",
-        metrics=f"{RESULTS}/runs/knn/split{{k}}/metrics.json",
-        choice=f"{RESULTS}/runs/knn/split{{k}}/validation.csv",
+        scores=run_file("{experiment}", "scores.parquet", "{k}"),
+        metrics=run_file("{experiment}", "metrics.json", "{k}"),
+        choice=run_file("{experiment}", "validation.csv", "{k}"),
     log:
-        f"{LOGS}/runs/knn/split{{k}}/knn.log",
+        f"{LOGS}/runs/{{experiment}}/split{{k}}/knn.log",
     benchmark:
-        f"{LOGS}/benchmarks/runs/knn/split{{k}}/knn.tsv"
+        f"{LOGS}/benchmarks/runs/{{experiment}}/split{{k}}/knn.tsv"
+    wildcard_constraints:
+        experiment=experiments.experiment_pattern("knn", max_rank=MAX_RANK),
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -24,13 +26,15 @@ rule knn_voting:
 rule neighborhood_voting:
     input:
         unpack(run_inputs),
-        model=f"{RESULTS}/runs/visual/split{{k}}/model.pt",
+        model=run_file(experiments.VISUAL, "model.pt", "{k}"),
     output:
-        scores=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/scores.parquet",
-        metrics=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/metrics.json",
-        choice=f"{RESULTS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/validation.csv",
+        scores=run_file("{experiment}", "scores.parquet", "{k}"),
+        metrics=run_file("{experiment}", "metrics.json", "{k}"),
+        choice=run_file("{experiment}", "validation.csv", "{k}"),
     log:
-        f"{LOGS}/runs/nbrvote-{{meta}}-M{{M}}/split{{k}}/vote.log",
+        f"{LOGS}/runs/{{experiment}}/split{{k}}/vote.log",
+    wildcard_constraints:
+        experiment=experiments.experiment_pattern("nbrvote", max_rank=MAX_RANK),
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

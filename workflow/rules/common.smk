@@ -1,5 +1,5 @@
-from neighborhoods import experiments, paper
-from neighborhoods.experiments import FIT_KEYS
+from neighborhoods import experiments, protocol
+from neighborhoods.settings import TrainingSettings
 
 DATASET = config["dataset"]
 RESULTS = f"results/{DATASET}"
@@ -7,25 +7,31 @@ LOGS = f"logs/{DATASET}"
 SPLITS = list(range(config["splits"]["count"]))
 SWEEP_SPLITS = SPLITS[: config["sweeps"]["splits"]]
 BACKBONE = config["features"]["backbone"]
+MAX_RANK = config["neighbors"]["max_rank"]
 MODEL = config["model"]
-TAGS = f"tags-tau{config['neighbors']['tau']}"
+TRAINING = TrainingSettings.from_config(config)
+# The tables' rows, the sweeps' points and the experiments of each target (src/neighborhoods/protocol.py).
+PROTOCOL = protocol.Protocol(config)
+# The neighbors of each kind of metadata (tags, sets, groups) and of the backbone's features.
+NEIGHBORS = PROTOCOL.neighbors
 # The user's NUS-WIDE image folder, or where images are generated or downloaded to.
 IMAGE_ROOT = (
     DATASET == "nuswide" and config["nuswide"]["images"]
 ) or f"{RESULTS}/images"
-VISUAL = f"visual-{BACKBONE}"
-# Metadata kinds as the paper names them, and the neighbors folder of each.
-META = {"tags": TAGS, "sets": "sets", "groups": "groups"}
 
 
-def nbr(meta, m=MODEL["m"], M=MODEL["M"], tag_vector=False):
-    """The neighborhood model's experiment name, at the config's m and M by default."""
-    return experiments.neighborhood(meta, m, M, tag_vector)
+def run_file(experiment, name, k):
+    """A file of one split's run folder of an experiment."""
+    return f"{RESULTS}/runs/{experiment}/split{k}/{name}"
 
 
 def split_runs(experiment, name, splits=SPLITS):
     """One file per split of an experiment's run folder."""
-    return expand(f"{RESULTS}/runs/{experiment}/split{{k}}/{name}", k=splits)
+    return [run_file(experiment, name, k) for k in splits]
+
+
+def neighbors_file(meta, k):
+    return f"{RESULTS}/neighbors/{meta}/split{k}.parquet"
 
 
 def data_inputs(k):
@@ -44,18 +50,23 @@ def run_inputs(wildcards):
     inputs = data_inputs(wildcards.k)
     meta = wildcards.get("meta") or experiments.parse(wildcards.experiment).meta
     if meta is not None:
-        inputs["neighbors"] = f"{RESULTS}/neighbors/{meta}/split{wildcards.k}.parquet"
+        inputs["neighbors"] = neighbors_file(meta, wildcards.k)
     return inputs
 
 
-def table_inputs(rows):
-    """Inputs of a table: row{i} holds the i-th row's metrics files."""
-    return {f"row{i}": files for i, (_, files, _) in enumerate(rows)}
+def table_inputs(table):
+    """Each row's metrics files over the splits, named by the row's key."""
+    return {row.key: split_runs(row.experiment, row.metrics) for row in table.rows}
 
 
-def table_params(rows):
-    """(label, paper's numbers) per row, in the order of table_inputs."""
-    return [(label, numbers) for label, _, numbers in rows]
+def sweep_inputs(name, points):
+    """Each point's metrics files over the sweep splits, named `<name>_<value>`."""
+    return {
+        f"{name}_{point.value}": split_runs(
+            point.experiment, point.metrics, SWEEP_SPLITS
+        )
+        for point in points
+    }
 
 
 def table_outputs(name):

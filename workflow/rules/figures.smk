@@ -1,25 +1,13 @@
-TAG_MODEL = nbr(TAGS)
-# Fig. 7: each hyperparameter swept with the others at the config's values.
-SWEEPS = {
-    "m": [(m, nbr(TAGS, m=m)) for m in config["sweeps"]["m"]],
-    "M": [(M, nbr(TAGS, m=min(MODEL["m"], M), M=M)) for M in config["sweeps"]["M"]],
-    "tau": [(tau, nbr(f"tags-tau{tau}")) for tau in config["sweeps"]["tau"]],
-}
-# Fig. 8: the training vocabulary (hence the training neighbors) is the same for every overlap,
-# so one model is trained (named after overlap 100) and tested with each overlap's test neighbors.
-TAGSPLIT = f"tagsplit{config['sweeps']['vocabulary']}"
-OVERLAP_MODEL = nbr(f"{TAGSPLIT}-overlap100")
-OVERLAPS = [
-    (p, "metrics.json" if p == 100 else f"test-{TAGSPLIT}-overlap{p}/metrics.json")
-    for p in config["sweeps"]["overlap"]
-]
+# Figures 3-5 show the tag-neighbor model on split 0; 7 and 8 the sweeps of PROTOCOL.
+TAG_MODEL = PROTOCOL.tag_model
+TAG_NEIGHBORS = neighbors_file(NEIGHBORS["tags"], 0)
 
 
 rule fig3:
     input:
         **data_inputs(0),
-        neighbors=f"{RESULTS}/neighbors/{TAGS}/split0.parquet",
-        model=f"{RESULTS}/runs/{TAG_MODEL}/split0/model.pt",
+        neighbors=TAG_NEIGHBORS,
+        model=run_file(TAG_MODEL, "model.pt", 0),
         manifest=IMAGE_MANIFEST,
         image_dir=ancient(IMAGE_ROOT),
     output:
@@ -41,9 +29,9 @@ rule fig4:
     input:
         images=f"{RESULTS}/data/images.parquet",
         concepts=f"{RESULTS}/data/concepts.txt",
-        neighbors=f"{RESULTS}/neighbors/{TAGS}/split0.parquet",
-        model_scores=f"{RESULTS}/runs/{TAG_MODEL}/split0/scores.parquet",
-        visual_scores=f"{RESULTS}/runs/visual/split0/scores.parquet",
+        neighbors=TAG_NEIGHBORS,
+        model_scores=run_file(TAG_MODEL, "scores.parquet", 0),
+        visual_scores=run_file(PROTOCOL.visual, "scores.parquet", 0),
         manifest=IMAGE_MANIFEST,
         image_dir=ancient(IMAGE_ROOT),
     output:
@@ -64,8 +52,8 @@ rule fig5:
         images=f"{RESULTS}/data/images.parquet",
         concepts=f"{RESULTS}/data/concepts.txt",
         split=f"{RESULTS}/splits/split0.parquet",
-        model_scores=f"{RESULTS}/runs/{TAG_MODEL}/split0/scores.parquet",
-        visual_scores=f"{RESULTS}/runs/visual/split0/scores.parquet",
+        model_scores=run_file(TAG_MODEL, "scores.parquet", 0),
+        visual_scores=run_file(PROTOCOL.visual, "scores.parquet", 0),
     output:
         **figure_outputs("fig5"),
     log:
@@ -84,8 +72,8 @@ rule fig5:
 rule fig6:
     input:
         **{
-            f"neighbors_{kind}": f"{RESULTS}/neighbors/{meta}/split0.parquet"
-            for kind, meta in {**META, "visual": VISUAL}.items()
+            f"neighbors_{kind}": neighbors_file(meta, 0)
+            for kind, meta in NEIGHBORS.items()
         },
         images=f"{RESULTS}/data/images.parquet",
         concepts=f"{RESULTS}/data/concepts.txt",
@@ -105,11 +93,11 @@ rule fig6:
 rule fig7:
     input:
         **{
-            f"{name}_{value}": split_runs(experiment, "metrics.json", SWEEP_SPLITS)
-            for name, points in SWEEPS.items()
-            for value, experiment in points
+            key: files
+            for name, points in PROTOCOL.sweeps.items()
+            for key, files in sweep_inputs(name, points).items()
         },
-        baseline=split_runs("visual", "metrics.json", SWEEP_SPLITS),
+        baseline=split_runs(PROTOCOL.visual, "metrics.json", SWEEP_SPLITS),
     output:
         **figure_outputs("fig7"),
     log:
@@ -120,18 +108,18 @@ rule fig7:
         mem_mb=4000,
         runtime=20,
     params:
-        sweeps={name: [value for value, _ in points] for name, points in SWEEPS.items()},
+        sweeps={
+            name: [point.value for point in points]
+            for name, points in PROTOCOL.sweeps.items()
+        },
     script:
         "../scripts/fig7.py"
 
 
 rule fig8:
     input:
-        **{
-            f"overlap_{p}": split_runs(OVERLAP_MODEL, metrics, SWEEP_SPLITS)
-            for p, metrics in OVERLAPS
-        },
-        baseline=split_runs("visual", "metrics.json", SWEEP_SPLITS),
+        **sweep_inputs("overlap", PROTOCOL.overlaps),
+        baseline=split_runs(PROTOCOL.visual, "metrics.json", SWEEP_SPLITS),
     output:
         **figure_outputs("fig8"),
     log:
@@ -142,6 +130,6 @@ rule fig8:
         mem_mb=4000,
         runtime=20,
     params:
-        overlaps=[p for p, _ in OVERLAPS],
+        overlaps=[point.value for point in PROTOCOL.overlaps],
     script:
         "../scripts/fig8.py"

@@ -1,12 +1,12 @@
-TRAINED = r"visual|upper|tagonly-tau\d+|nbr-[^/]+"
+TRAINED = experiments.experiment_pattern(*experiments.TRAINED, max_rank=MAX_RANK)
 
 
 rule train:
     input:
         unpack(run_inputs),
     output:
-        model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
-        history=f"{RESULTS}/runs/{{experiment}}/split{{k}}/history.parquet",
+        model=run_file("{experiment}", "model.pt", "{k}"),
+        history=run_file("{experiment}", "history.parquet", "{k}"),
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/train.log",
     benchmark:
@@ -19,13 +19,11 @@ rule train:
     resources:
         mem_mb=8000,
         runtime=240,
-        gpu=1 if config["model"]["device"] == "cuda" else 0,
+        gpu=1 if TRAINING.device == "cuda" else 0,
     params:
-        hyper={key: MODEL[key] for key in FIT_KEYS},
+        settings=TRAINING,
         seed=config["seed"],
-        device=MODEL["device"],
-        feature_dtype=MODEL["feature_dtype"],
-        logistic_lr=config["baselines"]["logistic_lr"],
+        backbone=BACKBONE,
     script:
         "../scripts/train.py"
 
@@ -33,10 +31,10 @@ rule train:
 rule predict:
     input:
         unpack(run_inputs),
-        model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
+        model=run_file("{experiment}", "model.pt", "{k}"),
     output:
-        scores=f"{RESULTS}/runs/{{experiment}}/split{{k}}/scores.parquet",
-        metrics=f"{RESULTS}/runs/{{experiment}}/split{{k}}/metrics.json",
+        scores=run_file("{experiment}", "scores.parquet", "{k}"),
+        metrics=run_file("{experiment}", "metrics.json", "{k}"),
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/predict.log",
     wildcard_constraints:
@@ -47,32 +45,33 @@ rule predict:
         mem_mb=8000,
         runtime=30,
     params:
-        samples=MODEL["test_samples"],
+        settings=TRAINING,
         seed=config["seed"],
-        feature_dtype=MODEL["feature_dtype"],
     script:
         "../scripts/predict.py"
 
 
+# Table 4 and Fig. 8: a neighborhood model tested with the neighbors `meta` of its test images.
 rule predict_other_metadata:
     input:
         unpack(run_inputs),
-        model=f"{RESULTS}/runs/{{experiment}}/split{{k}}/model.pt",
+        model=run_file("{experiment}", "model.pt", "{k}"),
     output:
-        scores=f"{RESULTS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/scores.parquet",
-        metrics=f"{RESULTS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/metrics.json",
+        scores=run_file(
+            "{experiment}", protocol.run_file("{meta}", "scores.parquet"), "{k}"
+        ),
+        metrics=run_file("{experiment}", protocol.run_file("{meta}"), "{k}"),
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.log",
     wildcard_constraints:
-        experiment=r"nbr-[^/]+",
+        experiment=experiments.experiment_pattern("neighborhood", max_rank=MAX_RANK),
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
         mem_mb=8000,
         runtime=30,
     params:
-        samples=MODEL["test_samples"],
+        settings=TRAINING,
         seed=config["seed"],
-        feature_dtype=MODEL["feature_dtype"],
     script:
         "../scripts/predict.py"

@@ -7,14 +7,14 @@ rule metadata_neighbors:
         images=f"{RESULTS}/data/images.parquet",
         split=f"{RESULTS}/splits/split{{k}}.parquet",
     output:
-        table=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.parquet",
+        table=neighbors_file("{meta}", "{k}"),
         summary=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.json",
     log:
         f"{LOGS}/neighbors/{{meta}}/split{{k}}.log",
     benchmark:
         f"{LOGS}/benchmarks/neighbors/{{meta}}/split{{k}}.tsv"
     wildcard_constraints:
-        meta=r"tags-tau\d+|sets|groups|tagsplit\d+-overlap\d+",
+        meta=experiments.neighbors_pattern(*experiments.METADATA_KINDS),
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -31,14 +31,16 @@ rule metadata_neighbors:
 rule visual_neighbors:
     input:
         split=f"{RESULTS}/splits/split{{k}}.parquet",
-        features=f"{RESULTS}/features/{{backbone}}.parquet",
+        features=lambda wildcards: f"{RESULTS}/features/{experiments.parse_neighbors(wildcards.meta).backbone}.parquet",
     output:
-        table=f"{RESULTS}/neighbors/visual-{{backbone}}/split{{k}}.parquet",
-        summary=f"{RESULTS}/neighbors/visual-{{backbone}}/split{{k}}.json",
+        table=neighbors_file("{meta}", "{k}"),
+        summary=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.json",
     log:
-        f"{LOGS}/neighbors/visual-{{backbone}}/split{{k}}.log",
+        f"{LOGS}/neighbors/{{meta}}/split{{k}}.log",
     benchmark:
-        f"{LOGS}/benchmarks/neighbors/visual-{{backbone}}/split{{k}}.tsv"
+        f"{LOGS}/benchmarks/neighbors/{{meta}}/split{{k}}.tsv"
+    wildcard_constraints:
+        meta=experiments.neighbors_pattern("visual"),
     conda:
         "../../envs/neighborhoods.yaml"
     threads: 2
@@ -56,7 +58,7 @@ rule neighbors_summary:
     input:
         **{
             kind: f"{RESULTS}/neighbors/{meta}/split0.json"
-            for kind, meta in {**META, "visual": VISUAL}.items()
+            for kind, meta in NEIGHBORS.items()
         },
     output:
         markdown=report(

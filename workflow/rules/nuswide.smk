@@ -1,8 +1,8 @@
 # The real NUS-WIDE (dataset: nuswide): the release, its images and its Flickr metadata, to
 # the same four files the generated dataset writes. Included from ingest.smk instead of rule
 # synthesize; IMAGE_ROOT is the user's image folder, or {RESULTS}/images when downloading.
-from neighborhoods import flickr as flickr_api
-from neighborhoods import nuswide as release_api
+from neighborhoods.ingestion import flickr as flickr_api
+from neighborhoods.ingestion import nuswide as release_api
 
 NUSWIDE = config["nuswide"]
 FLICKR = config["flickr"]

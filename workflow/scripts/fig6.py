@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from neighborhoods import figure_data, job
+from neighborhoods import job
+from neighborhoods.reporting import figure_data
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     figure_data.figure6(

@@ -1,11 +1,13 @@
 import json
 
-from neighborhoods import flickr, ingest, job, tables
+from neighborhoods import job, parquet
+from neighborhoods.ingestion import flickr
+from neighborhoods.ingestion import assembly
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.flickr
     jobs, index = options["jobs"], int(snakemake.wildcards.shard)
-    release = ingest.labelled(tables.read(snakemake.input.release))
+    release = assembly.labelled(parquet.read(snakemake.input.release))
     photos = flickr.shard(release.column("image_id").to_pylist(), index, jobs)
     reuse = flickr.Cache(options["metadata"]).done() if options["metadata"] else set()
 

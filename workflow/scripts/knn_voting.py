@@ -1,7 +1,7 @@
-from neighborhoods import evaluation, job, splitdata, voting
+from neighborhoods import evaluation, job, model_inputs, voting
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    data = splitdata.load(
+    data = model_inputs.load(
         snakemake.input.images,
         snakemake.input.concepts,
         snakemake.input.split,

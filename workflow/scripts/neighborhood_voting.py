@@ -1,7 +1,7 @@
-from neighborhoods import evaluation, job, splitdata, train, voting
+from neighborhoods import evaluation, experiments, job, model_inputs, train, voting
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    data = splitdata.load(
+    data = model_inputs.load(
         snakemake.input.images,
         snakemake.input.concepts,
         snakemake.input.split,
@@ -12,7 +12,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
     scores, table = voting.neighborhood_vote_on_split(
         data,
         visual_model,
-        M=int(snakemake.wildcards.M),
+        M=experiments.parse(snakemake.wildcards.experiment).M,
         weights=snakemake.params.weights,
     )
     table.to_csv(snakemake.output.choice, index=False)

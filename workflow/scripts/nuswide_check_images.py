@@ -1,11 +1,13 @@
-from neighborhoods import download, ingest, job, tables
+from neighborhoods import job, parquet
+from neighborhoods.ingestion import download
+from neighborhoods.ingestion import assembly
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    release = ingest.labelled(tables.read(snakemake.input.release))
+    release = assembly.labelled(parquet.read(snakemake.input.release))
     status = download.check_folder(
         release,
         snakemake.input.image_dir,
         placeholders=snakemake.params.placeholders,
         workers=snakemake.threads,
     )
-    tables.write(status, snakemake.output[0], download.STATUS)
+    parquet.write(status, snakemake.output[0], download.STATUS)

@@ -1,8 +1,11 @@
-from neighborhoods import download, ingest, job, nuswide, tables
+from neighborhoods import job, parquet
+from neighborhoods.ingestion import download
+from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import nuswide
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.download
-    release = ingest.labelled(tables.read(snakemake.input.release))
+    release = assembly.labelled(parquet.read(snakemake.input.release))
     urls = nuswide.image_urls(
         release, snakemake.input.imagelist, snakemake.input.urls, options["sizes"], snakemake.params.bad_lines
     )
@@ -16,4 +19,4 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         workers=snakemake.threads,
     )
     download.link_images(status, release, options["folder"], snakemake.output.image_dir)
-    tables.write(status, snakemake.output.status, download.STATUS)
+    parquet.write(status, snakemake.output.status, download.STATUS)

@@ -1,15 +1,18 @@
 import json
 from pathlib import Path
 
-from neighborhoods import download, flickr, ingest, job, tables
+from neighborhoods import job, parquet
+from neighborhoods.ingestion import download
+from neighborhoods.ingestion import flickr
+from neighborhoods.ingestion import assembly
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     summary = json.loads(Path(snakemake.input.summary).read_text())
-    table, counts = ingest.assemble(
-        tables.read(snakemake.input.release),
+    table, counts = assembly.assemble(
+        parquet.read(snakemake.input.release),
         summary["counts"],
-        tables.read(snakemake.input.status, download.STATUS),
-        tables.read(snakemake.input.metadata, flickr.METADATA),
+        parquet.read(snakemake.input.status, download.STATUS),
+        parquet.read(snakemake.input.metadata, flickr.METADATA),
         tags=snakemake.params.tags,
     )
-    ingest.write(Path(snakemake.output.images).parent, table, summary["concepts"], counts)
+    assembly.write(Path(snakemake.output.images).parent, table, summary["concepts"], counts)

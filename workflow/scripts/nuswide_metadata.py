@@ -1,8 +1,10 @@
-from neighborhoods import flickr, ingest, job, tables
+from neighborhoods import job, parquet
+from neighborhoods.ingestion import flickr
+from neighborhoods.ingestion import assembly
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.flickr
-    release = ingest.labelled(tables.read(snakemake.input.release))
+    release = assembly.labelled(parquet.read(snakemake.input.release))
     metadata = flickr.load_metadata(
         release.column("image_id").to_pylist(),
         flickr.methods(options["get_info"]),
@@ -10,4 +12,4 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         options["metadata"],
         policy=snakemake.params.bad_lines,
     )
-    tables.write(metadata, snakemake.output[0], flickr.METADATA)
+    parquet.write(metadata, snakemake.output[0], flickr.METADATA)

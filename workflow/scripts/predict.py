@@ -1,14 +1,14 @@
-from neighborhoods import evaluation, experiments, job, seeds, splitdata, train
+from neighborhoods import evaluation, experiments, job, model_inputs, seeds, train
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    data = splitdata.load(
+    data = model_inputs.load(
         snakemake.input.images,
         snakemake.input.concepts,
         snakemake.input.split,
         snakemake.input.features,
         snakemake.input.get("neighbors"),
         tag_tau=experiments.parse(snakemake.wildcards.experiment).tau,
-        feature_dtype=snakemake.params.feature_dtype,
+        feature_dtype=snakemake.params.settings.feature_dtype,
     )
     model, experiment = train.load(snakemake.input.model, data)
     scores = train.predict(
@@ -16,7 +16,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         data,
         "test",
         experiment,
-        samples=snakemake.params.samples,
+        samples=snakemake.params.settings.test_samples,
         seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k), 1),
     )
     evaluation.write_scores(

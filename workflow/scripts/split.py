@@ -1,7 +1,7 @@
-from neighborhoods import job, splits, tables
+from neighborhoods import job, parquet, splits
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    images = tables.read(snakemake.input.images, tables.IMAGES)
+    images = parquet.read(snakemake.input.images, parquet.IMAGES)
     split = splits.make_split(
         images.column("image_id").to_numpy(),
         index=int(snakemake.wildcards.k),
@@ -9,4 +9,4 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         val=snakemake.params.val,
         seed=snakemake.params.seed,
     )
-    tables.write(split, snakemake.output[0], tables.SPLIT)
+    parquet.write(split, snakemake.output[0], parquet.SPLIT)

@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from neighborhoods import job, synthetic
+from neighborhoods import job
+from neighborhoods.generated import dataset
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    synthetic.generate(
+    dataset.generate(
         Path(snakemake.output.images).parent,
         Path(snakemake.output.image_dir),
         seed=snakemake.params.seed,

@@ -1,13 +1,13 @@
-from neighborhoods import job, report
+from neighborhoods import job
+from neighborhoods.reporting import tables
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    rows = [
-        (label, report.load_metrics(snakemake.input[f"row{i}"]), numbers)
-        for i, (label, numbers) in enumerate(snakemake.params.rows)
-    ]
-    summary = report.summarize(rows, snakemake.params.metrics)
-    if snakemake.params.layout == "matrix":
-        table = report.matrix(summary, snakemake.params.metrics[0])
+    table = snakemake.params.table
+    rows = [(row.label, tables.load_metrics(snakemake.input[row.key]), row.paper) for row in table.rows]
+    summary = tables.summarize(rows, table.metrics)
+    if table.layout == "matrix":
+        cells = {row.label: (row.train, row.test) for row in table.rows}
+        shown = tables.matrix(summary, cells, table.metrics[0])
     else:
-        table = report.wide(summary, snakemake.params.quoted)
-    report.write(table, summary, snakemake.output, snakemake.params.title)
+        shown = tables.wide(summary, table.quoted)
+    tables.write(shown, summary, snakemake.output, table.title)

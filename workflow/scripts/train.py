@@ -1,24 +1,29 @@
-from neighborhoods import experiments, job, seeds, splitdata, train
-from neighborhoods.features import resolve_device
+from neighborhoods import experiments, job, model_inputs, seeds, train
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     experiment = experiments.parse(snakemake.wildcards.experiment)
-    data = splitdata.load(
+    settings = snakemake.params.settings
+    data = model_inputs.load(
         snakemake.input.images,
         snakemake.input.concepts,
         snakemake.input.split,
         snakemake.input.features,
         snakemake.input.get("neighbors"),
         tag_tau=experiment.tau,
-        feature_dtype=snakemake.params.feature_dtype,
+        feature_dtype=settings.feature_dtype,
     )
-    model, history = train.fit_experiment(
+    seed = seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k))
+    model, history, lr = train.fit_experiment(
+        experiment, data, settings, seed=seed, device=job.device(settings.device)
+    )
+    train.save(
+        snakemake.output.model,
+        model,
         experiment,
-        data,
-        hyper=snakemake.params.hyper,
-        logistic_lr=snakemake.params.logistic_lr,
-        seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k)),
-        device=resolve_device(snakemake.params.device),
+        settings,
+        lr=lr,
+        backbone=snakemake.params.backbone,
+        seed=seed,
+        data=data,
     )
-    train.save(snakemake.output.model, model, experiment, snakemake.params.hyper, data)
     history.to_parquet(snakemake.output.history)

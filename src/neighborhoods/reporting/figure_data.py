@@ -11,20 +11,19 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from . import figures, report, splitdata, tables, train
-from .labels import label_matrix, read_concepts
+from neighborhoods import model_inputs, parquet, train
+from neighborhoods.reporting import figures, tables
+from neighborhoods.labels import labels_by_id, read_concepts
 
 SHOWN_SIDE = 96  # pixels per side of the thumbnails in Figures 3 and 4
 
 
 def _labels_by_id(images_path, concepts: list[str]) -> dict[int, np.ndarray]:
-    images = tables.read(images_path, tables.IMAGES)
-    matrix = label_matrix(images.column("labels").to_pylist(), concepts).astype(bool)
-    return dict(zip(images.column("image_id").to_pylist(), matrix))
+    return labels_by_id(parquet.read(images_path, parquet.IMAGES), concepts, dtype=bool)
 
 
 def _subset_ids(split_path, subset: str) -> np.ndarray:
-    ids, subsets = tables.split_arrays(tables.read(split_path, tables.SPLIT))
+    ids, subsets = parquet.split_arrays(parquet.read(split_path, parquet.SPLIT))
     return ids[subsets == subset]
 
 
@@ -32,8 +31,8 @@ def figure5(stem, *, images, concepts, split, model_scores, visual_scores, highl
     """Precision-recall and per-label AP on one split's test subset."""
     concepts = read_concepts(concepts)
     labels = _labels_by_id(images, concepts)
-    model_ids, model = tables.read_scores(model_scores)
-    visual_ids, visual = tables.read_scores(visual_scores)
+    model_ids, model = parquet.read_scores(model_scores)
+    visual_ids, visual = parquet.read_scores(visual_scores)
     order = pd.Index(visual_ids).get_indexer(model_ids)
     if (order < 0).any():
         raise ValueError(f"{model_scores} and {visual_scores} score different images")
@@ -52,7 +51,7 @@ def figure5(stem, *, images, concepts, split, model_scores, visual_scores, highl
 def agreement_curve(neighbors_path, labels: dict[int, np.ndarray], zero_is_fill: bool) -> tuple[np.ndarray, float, float]:
     """Fig. 6's curve for one neighbors file, pooling the images of every subset, without the
     zero-similarity fill when `zero_is_fill`; also the base rate and the share of fill slots."""
-    table = tables.read(neighbors_path, tables.NEIGHBORS)
+    table = parquet.read(neighbors_path, parquet.NEIGHBORS)
     ids = table.column("image_id").to_numpy()
     neighbor_ids = np.stack(table.column("neighbors").to_numpy(zero_copy_only=False))
     similarity = np.stack(table.column("similarity").to_numpy(zero_copy_only=False))
@@ -79,7 +78,7 @@ def sweep_table(points: list[tuple[float, list[str]]], key: str = "value") -> pd
     """Mean and sample std over splits of mAP_L and mAP_I for each swept value."""
     rows = []
     for value, paths in points:
-        summary = report.summarize([("", report.load_metrics(paths), None)], ["mAP_L", "mAP_I"]).set_index("metric")
+        summary = tables.summarize([("", tables.load_metrics(paths), None)], ["mAP_L", "mAP_I"]).set_index("metric")
         row = {key: value}
         for metric in ("mAP_L", "mAP_I"):
             row[metric], row[f"{metric}_std"] = summary.loc[metric, ["mean", "std"]]
@@ -88,7 +87,7 @@ def sweep_table(points: list[tuple[float, list[str]]], key: str = "value") -> pd
 
 
 def _baseline(paths: list[str]) -> dict[str, float]:
-    values = report.load_metrics(paths)
+    values = tables.load_metrics(paths)
     return {metric: float(np.mean([v[metric] for v in values])) for metric in ("mAP_L", "mAP_I")}
 
 
@@ -107,13 +106,13 @@ def _thumbnail(image_root, path: str) -> np.ndarray:
 
 
 def _paths_by_id(images_path) -> dict[int, str]:
-    images = tables.read(images_path, tables.IMAGES)
+    images = parquet.read(images_path, parquet.IMAGES)
     return dict(zip(images.column("image_id").to_pylist(), images.column("path").to_pylist()))
 
 
 def figure3(stem, *, images, concepts, split, features, neighbors, model, image_root, seed: int, examples: int = 4) -> None:
     """W_y, and the test images whose labels lean most on v_x and most on v_z (eq. 6)."""
-    data = splitdata.load(images, concepts, split, features, neighbors)
+    data = model_inputs.load(images, concepts, split, features, neighbors)
     net, experiment = train.load(model, data)
     test = data.subsets["test"]
     generator = torch.Generator().manual_seed(seed)
@@ -142,15 +141,15 @@ def figure4(stem, *, images, concepts, neighbors, model_scores, visual_scores, i
     """The test images where the model's top 3 gains most over visual only, with 6 neighbors."""
     concepts = read_concepts(concepts)
     labels = _labels_by_id(images, concepts)
-    ids, model = tables.read_scores(model_scores)
-    visual_ids, visual = tables.read_scores(visual_scores)
+    ids, model = parquet.read_scores(model_scores)
+    visual_ids, visual = parquet.read_scores(visual_scores)
     visual = visual[pd.Index(visual_ids).get_indexer(ids)]
     truth = np.stack([labels[int(i)] for i in ids])
     top = {name: np.argsort(-s, axis=1, kind="stable")[:, :3] for name, s in (("model", model), ("visual", visual))}
     correct = {name: np.take_along_axis(truth, t, axis=1).sum(axis=1) for name, t in top.items()}
     gain = correct["model"] - correct["visual"]
     chosen = np.argsort(-gain, kind="stable")[:examples]
-    table = tables.read(neighbors, tables.NEIGHBORS)
+    table = parquet.read(neighbors, parquet.NEIGHBORS)
     neighbor_ids = dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist()))
     paths = _paths_by_id(images)
     figures.figure4(

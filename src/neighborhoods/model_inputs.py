@@ -13,9 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from . import tables
-from .labels import label_matrix, read_concepts
-from .neighbors import binary_matrix, tag_vocabulary
+from neighborhoods import parquet
+from neighborhoods.labels import labels_by_id, read_concepts
+from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
 
 FEATURE_DTYPES = {"float32": np.float32, "float16": np.float16}
 
@@ -34,6 +34,7 @@ class SplitData:
     concepts: list[str]
     subsets: dict[str, Subset]
     tags: sp.csr_matrix | None = None  # (N, tau) 0/1 rows like `features`, top training tags
+    tag_vocabulary: list[str] | None = None  # the tags of `tags`' columns, in order
 
     def feature_rows(self, rows: torch.Tensor) -> torch.Tensor:
         """Features of `rows` (any shape of row indices) as float32, however they are held."""
@@ -58,23 +59,22 @@ def load(
     if feature_dtype not in FEATURE_DTYPES:
         raise ValueError(f"feature_dtype must be one of {sorted(FEATURE_DTYPES)}, got {feature_dtype!r}")
     concepts = read_concepts(concepts_path)
-    images = tables.read(images_path, tables.IMAGES)
-    feature_ids, features = tables.read_features(features_path)
+    images = parquet.read(images_path, parquet.IMAGES)
+    feature_ids, features = parquet.read_features(features_path)
     row_of = {int(image_id): row for row, image_id in enumerate(feature_ids)}
 
-    label_ids = images.column("image_id").to_numpy()
-    labels_by_id = dict(zip(label_ids.tolist(), label_matrix(images.column("labels").to_pylist(), concepts)))
+    labels_of = labels_by_id(images, concepts)
 
-    split = tables.read(split_path, tables.SPLIT)
+    split = parquet.read(split_path, parquet.SPLIT)
     neighbors = None
     if neighbors_path is not None:
-        table = tables.read(neighbors_path, tables.NEIGHBORS)
+        table = parquet.read(neighbors_path, parquet.NEIGHBORS)
         neighbors = dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist()))
 
     subsets = {}
     split_ids = split.column("image_id").to_numpy()
     split_subsets = np.asarray(split.column("subset").to_pylist())
-    for name in tables.SUBSETS:
+    for name in parquet.SUBSETS:
         ids = split_ids[split_subsets == name]
         missing = [int(i) for i in ids if int(i) not in row_of]
         if missing:
@@ -87,13 +87,13 @@ def load(
         subsets[name] = Subset(
             image_ids=ids,
             rows=torch.tensor([row_of[int(i)] for i in ids], dtype=torch.long),
-            labels=torch.from_numpy(np.stack([labels_by_id[int(i)] for i in ids])),
+            labels=torch.from_numpy(np.stack([labels_of[int(i)] for i in ids])),
             neighbor_rows=neighbor_rows,
         )
-    tags = None
+    tags, vocabulary = None, None
     if tag_tau is not None:
-        tags_by_id = dict(zip(label_ids.tolist(), images.column("tags").to_pylist()))
+        tags_by_id = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist()))
         vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
     held = torch.from_numpy(np.array(features, dtype=FEATURE_DTYPES[feature_dtype]))
-    return SplitData(held, concepts, subsets, tags)
+    return SplitData(held, concepts, subsets, tags, vocabulary)

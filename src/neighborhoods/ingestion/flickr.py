@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from neighborhoods import nuswide
+from neighborhoods.ingestion import nuswide
 
 log = logging.getLogger(__name__)
 
@@ -478,7 +478,7 @@ def methods(get_info: bool) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Crawl one shard from the command line, e.g. under another key than the pipeline's."""
-    parser = argparse.ArgumentParser(prog="python -m neighborhoods.flickr", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m neighborhoods.ingestion.flickr", description=main.__doc__)
     parser.add_argument("--release", required=True, help="the NUS-WIDE release folder")
     parser.add_argument("--cache", required=True, help="folder of stored answers, shared by all shards")
     parser.add_argument("--shard", type=int, default=0)

@@ -17,9 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from neighborhoods import tables
-from neighborhoods.download import STATUSES
-from neighborhoods.filtering import drop_unusable
+from neighborhoods import parquet
+from neighborhoods.ingestion.download import STATUSES
+from neighborhoods.ingestion import statistics
+from neighborhoods.ingestion.filtering import drop_unusable
 
 log = logging.getLogger(__name__)
 
@@ -82,30 +83,10 @@ def assemble(release: pa.Table, release_counts: dict, status: pa.Table, metadata
     return kept, counts
 
 
-def _mean_median(values: list[int]) -> dict:
-    values = np.asarray(values or [0], dtype=float)
-    return {"mean": round(float(values.mean()), 3), "median": float(np.median(values))}
-
-
-def statistics(table: pa.Table) -> dict:
-    """Table 1 of the paper for the kept images: per kind, unique items, images per item, items per image."""
-    stats: dict = {"images": table.num_rows}
-    for name in ("labels", "tags", "sets", "groups"):
-        column = table.column(name).to_pylist()
-        per_item: dict[str, int] = {}
-        for row in column:
-            for item in row:
-                per_item[item] = per_item.get(item, 0) + 1
-        stats[f"unique_{name}"] = len(per_item)
-        stats[f"{name}_per_image"] = _mean_median([len(row) for row in column])
-        stats[f"images_per_{name.rstrip('s')}"] = _mean_median(list(per_item.values()))
-    return stats
-
-
 def write(out_dir: str | Path, table: pa.Table, concepts: list[str], counts: dict) -> None:
     """images.parquet, concepts.txt, ingest_counts.json and stats.json, as the generated dataset writes them."""
     out_dir = Path(out_dir)
-    tables.write(table, out_dir / "images.parquet", tables.IMAGES)
+    parquet.write(table, out_dir / "images.parquet", parquet.IMAGES)
     (out_dir / "concepts.txt").write_text("\n".join(concepts) + "\n")
     (out_dir / "ingest_counts.json").write_text(json.dumps(counts, indent=2) + "\n")
-    (out_dir / "stats.json").write_text(json.dumps(statistics(table), indent=2) + "\n")
+    (out_dir / "stats.json").write_text(json.dumps(statistics.table1(table), indent=2) + "\n")

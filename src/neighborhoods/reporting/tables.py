@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .paper import METRICS
+from neighborhoods.reporting.paper import METRICS
 
 NOTE = (
     "Ours: mean ± sample std over splits, in %. In parentheses: the paper's figure on NUS-WIDE."
@@ -82,12 +82,12 @@ def write(table: pd.DataFrame, summary: pd.DataFrame, outputs, title: str, note:
     summary.to_csv(outputs.csv, index=False)
 
 
-def matrix(summary: pd.DataFrame, metric: str = "mAP_L") -> pd.DataFrame:
-    """Table 4's layout: methods named `train → test` become a train × test grid of one metric."""
+def matrix(summary: pd.DataFrame, cells: dict[str, tuple[str, str]], metric: str = "mAP_L") -> pd.DataFrame:
+    """Table 4's layout: each method's `metric` placed at its (train, test) cell of a grid."""
     part = summary[summary["metric"] == metric]
     grid: dict[str, dict[str, str]] = {}
     for row in part.itertuples():
-        train, test = row.method.split(" → ")
+        train, test = cells[row.method]
         grid.setdefault(train, {})[test] = _cell(row.mean, row.std, row.paper)
     table = pd.DataFrame.from_dict(grid, orient="index")
     return table.rename_axis(f"train \\ test ({metric})").reset_index()

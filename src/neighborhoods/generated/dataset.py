@@ -20,9 +20,10 @@ import numpy as np
 import pyarrow as pa
 from PIL import Image
 
-from neighborhoods import tables
-from neighborhoods.concepts import CONCEPTS, POPULARITY, SYNONYMS, visibility
-from neighborhoods.filtering import drop_unusable
+from neighborhoods import parquet
+from neighborhoods.generated.concepts import CONCEPTS, POPULARITY, SYNONYMS, visibility
+from neighborhoods.ingestion.filtering import drop_unusable
+from neighborhoods.ingestion.statistics import table1
 
 # --- labels ------------------------------------------------------------------------------
 LABELS_PER_IMAGE = 2.7  # rate target; capping and events bring the mean to ~2.4 (NUS-WIDE: 2.4)
@@ -373,7 +374,7 @@ def _make_some_unusable(rng: np.random.Generator, draft: Draft) -> None:
 
 
 def draft_table(world: World, draft: Draft) -> pa.Table:
-    """The draft as a tables.IMAGES table (rows in generation order, which is random)."""
+    """The draft as a parquet.IMAGES table (rows in generation order, which is random)."""
     names = np.array(CONCEPTS)
     return pa.table(
         {
@@ -385,7 +386,7 @@ def draft_table(world: World, draft: Draft) -> pa.Table:
             "groups": draft.groups,
             "owner": [world.owners[u] for u in draft.owner],
         },
-        schema=tables.IMAGES,
+        schema=parquet.IMAGES,
     )
 
 
@@ -515,29 +516,9 @@ def write_images(world: World, draft: Draft, rows: np.ndarray, image_dir: Path, 
 # ---------------------------------------------------------------------------- statistics
 
 
-def _mean_median(values) -> dict:
-    values = np.asarray(values, dtype=float)
-    return {"mean": round(float(values.mean()), 3), "median": float(np.median(values))}
-
-
-def _per_item(column: list[list[str]]) -> tuple[dict, int]:
-    """(mean/median images per distinct item, number of distinct items) of a list column."""
-    counts: dict[str, int] = {}
-    for row in column:
-        for item in row:
-            counts[item] = counts.get(item, 0) + 1
-    return _mean_median(list(counts.values()) or [0]), len(counts)
-
-
 def statistics(table: pa.Table, visible: np.ndarray, labels: np.ndarray) -> dict:
     """The Table 1 statistics of the kept images, plus how Zipf-like and how visible labels are."""
-    stats: dict = {"images": table.num_rows, "owners": len(set(table.column("owner").to_pylist()))}
-    for name in ("labels", "tags", "sets", "groups"):
-        column = table.column(name).to_pylist()
-        per_item, unique = _per_item(column)
-        stats[f"{name}_per_image"] = _mean_median([len(r) for r in column])
-        stats[f"images_per_{name.rstrip('s')}"] = per_item
-        stats[f"unique_{name}"] = unique
+    stats = {**table1(table), "owners": len(set(table.column("owner").to_pylist()))}
     frequency = np.sort(labels.sum(axis=0))[::-1]
     frequency = frequency[frequency > 0]
     rank = np.arange(1, len(frequency) + 1)
@@ -553,7 +534,7 @@ def statistics(table: pa.Table, visible: np.ndarray, labels: np.ndarray) -> dict
 
 
 def generate(out_dir: Path, image_dir: Path, *, images: int, users: int, topics: int, image_size: int, seed: int) -> dict:
-    """Writes image files under image_dir, and in out_dir: images.parquet (tables.IMAGES; `path`
+    """Writes image files under image_dir, and in out_dir: images.parquet (parquet.IMAGES; `path`
     relative to image_dir), concepts.txt (one concept per line, in NUS-WIDE's order), stats.json
     (the statistics reached), ingest_counts.json (kept and dropped-by-reason counts). Returns the
     stats dict."""
@@ -568,7 +549,7 @@ def generate(out_dir: Path, image_dir: Path, *, images: int, users: int, topics:
     write_images(world, draft, rows, image_dir, image_size, seed)
     stats = statistics(table, draft.visible[rows], draft.labels[rows])
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables.write(table, out_dir / "images.parquet", tables.IMAGES)
+    parquet.write(table, out_dir / "images.parquet", parquet.IMAGES)
     (out_dir / "concepts.txt").write_text("\n".join(CONCEPTS) + "\n")
     (out_dir / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
     (out_dir / "ingest_counts.json").write_text(json.dumps(counts, indent=2) + "\n")

@@ -1,0 +1,36 @@
+"""A trained model's file: its weights and everything needed to rebuild and reuse it without
+the config that trained it (the experiment, every setting, the chosen learning rate, the
+backbone and its feature width, the concepts, the tag vocabulary, the seed)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from neighborhoods.settings import TrainingSettings
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    experiment: str
+    settings: TrainingSettings
+    lr: float  # the learning rate the saved model was trained at
+    backbone: str  # the features it reads: its backbone's name ...
+    feature_dim: int  # ... and their width
+    concepts: list[str]
+    seed: int  # the training stream's seed
+    tag_vocabulary: list[str] | None  # tag-vector inputs, in column order; None without
+    state_dict: dict
+
+    def save(self, path: str | Path) -> None:
+        fields = {**self.__dict__, "settings": self.settings.as_dict()}
+        torch.save(fields, path)
+
+
+def load(path: str | Path) -> Checkpoint:
+    saved = torch.load(path, map_location="cpu")
+    missing = set(Checkpoint.__dataclass_fields__) - set(saved)
+    if missing:
+        raise ValueError(f"{path}: not a checkpoint of this pipeline (no {', '.join(sorted(missing))})")
+    settings = {**saved["settings"], "logistic_lr": tuple(saved["settings"]["logistic_lr"])}
+    return Checkpoint(**{**saved, "settings": TrainingSettings(**settings)})

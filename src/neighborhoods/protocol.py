@@ -1,0 +1,182 @@
+"""The paper's protocol as data: each table's rows, each sweep's points, what each target runs.
+
+Everything here is a function of the config; the Snakemake rules only turn it into paths.
+A row or point names an experiment and the run file it reads (`metrics.json`, or the
+`test-<neighbors>/metrics.json` of a model tested with neighbors from other metadata), so no
+file is matched to a row by position and no display label is ever parsed.
+"""
+
+from dataclasses import dataclass, field, replace
+
+from neighborhoods import experiments
+from neighborhoods.reporting import paper
+
+# Metadata kinds as the paper names them (Tables 3 and 4).
+METADATA = ("tags", "sets", "groups")
+
+
+def run_file(test_neighbors: str | None = None, name: str = "metrics.json") -> str:
+    """A file of a run folder: the run's own, or that of its test with other neighbors."""
+    if test_neighbors is None:
+        return name
+    return f"test-{test_neighbors}/{name}"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # unique within its table; names the row's input files
+    label: str
+    experiment: str
+    paper: dict = field(default_factory=dict)  # the paper's numbers by metric
+    test_neighbors: str | None = None  # None: the neighbors the model was trained with
+    train: str | None = None  # Table 4: the metadata kind trained with ...
+    test: str | None = None  # ... and the one tested with
+
+    @property
+    def metrics(self) -> str:
+        return run_file(self.test_neighbors)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    metrics: tuple[str, ...]
+    rows: tuple[Row, ...]
+    layout: str = "rows"  # "rows", or "matrix": train kind x test kind of one metric
+    quoted: dict = field(default_factory=dict)  # rows the paper quotes from other work
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a sweep: the swept value, and the run file that measures it."""
+
+    value: int
+    experiment: str
+    test_neighbors: str | None = None
+
+    @property
+    def metrics(self) -> str:
+        return run_file(self.test_neighbors)
+
+
+class Protocol:
+    """The experiments of Tables 2-4 and Figures 3-8 at one config."""
+
+    def __init__(self, config: dict):
+        model, sweeps = config["model"], config["sweeps"]
+        self.m, self.M = model["m"], model["M"]
+        self.tau = config["neighbors"]["tau"]
+        self.neighbors = {
+            "tags": experiments.tag_neighbors(self.tau),
+            "sets": experiments.SETS,
+            "groups": experiments.GROUPS,
+            "visual": experiments.visual_neighbors(config["features"]["backbone"]),
+        }
+        self.visual = experiments.VISUAL
+        self.tag_model = self.model("tags")
+        self.tables = {table.name: table for table in (self._table2(), self._table3(), self._table4())}
+        self.sweeps = self._sweeps(sweeps)
+        self.overlaps = self._overlaps(sweeps)
+
+    def model(self, kind: str, *, m: int | None = None, M: int | None = None, tag_vector: bool = False) -> str:
+        """The neighborhood model with neighbors of `kind`, at the config's m and M by default."""
+        m, M = self.m if m is None else m, self.M if M is None else M
+        return experiments.neighborhood(self.neighbors[kind], m, M, tag_vector)
+
+    def _table2(self) -> Table:
+        rows = (
+            Row("upper", "Upper bound", experiments.UPPER),
+            Row("tagonly", "Tag-only + logistic", experiments.tag_only(self.tau)),
+            Row("knn", "CNN + kNN voting", experiments.KNN),
+            Row("visual", "CNN + logistic (visual only)", self.visual),
+            Row(
+                "nbrvote",
+                "Image neighborhoods + CNN voting",
+                experiments.neighborhood_vote(self.neighbors["tags"], self.M),
+            ),
+            Row("nbr-tags", "Our model: tag neighbors", self.tag_model),
+            Row("nbr-tags-tagvec", "Our model: tag neighbors + tag vector", self.model("tags", tag_vector=True)),
+        )
+        return Table(
+            "table2",
+            "Table 2: all methods on the test subsets (precision and recall at 3 labels per image)",
+            paper.METRICS,
+            tuple(replace(row, paper=paper.TABLE2[row.key]) for row in rows),
+            quoted=paper.TABLE2_QUOTED,
+        )
+
+    def _table3(self) -> Table:
+        rows = [
+            Row("none", "none (CNN + logistic)", self.visual),
+            Row("visual", "visual neighbors (L2 on CNN features)", self.model("visual")),
+            *[Row(kind, f"{kind[:-1]} neighbors", self.model(kind)) for kind in ("groups", "sets", "tags")],
+        ]
+        return Table(
+            "table3",
+            "Table 3: the model with neighbors from different metadata",
+            ("mAP_L", "mAP_I"),
+            tuple(replace(row, paper=paper.TABLE3[row.key]) for row in rows),
+        )
+
+    def _table4(self) -> Table:
+        rows = tuple(
+            Row(
+                f"{train}-{test}",
+                f"{train} → {test}",
+                self.model(train),
+                {"mAP_L": paper.TABLE4[train][test]},
+                test_neighbors=None if train == test else self.neighbors[test],
+                train=train,
+                test=test,
+            )
+            for train in METADATA
+            for test in METADATA
+        )
+        return Table(
+            "table4",
+            "Table 4: mAP_L, trained with one metadata and tested with another",
+            ("mAP_L",),
+            rows,
+            layout="matrix",
+        )
+
+    def _sweeps(self, sweeps: dict) -> dict[str, tuple[Point, ...]]:
+        """Fig. 7: each hyperparameter swept with the others at the config's values; where the
+        swept M is below the config's m, m is lowered to M."""
+        tags = self.neighbors["tags"]
+        return {
+            "m": tuple(Point(m, experiments.neighborhood(tags, m, self.M)) for m in sweeps["m"]),
+            "M": tuple(Point(M, experiments.neighborhood(tags, min(self.m, M), M)) for M in sweeps["M"]),
+            "tau": tuple(
+                Point(tau, experiments.neighborhood(experiments.tag_neighbors(tau), self.m, self.M))
+                for tau in sweeps["tau"]
+            ),
+        }
+
+    def _overlaps(self, sweeps: dict) -> tuple[Point, ...]:
+        """Fig. 8: the training vocabulary (hence the train and val neighbors) is the same at
+        every overlap, so one model, named after overlap 100, is tested with each overlap's
+        test neighbors."""
+        size = sweeps["vocabulary"]
+        trained = experiments.tag_split(size, 100)
+        model = experiments.neighborhood(trained, self.m, self.M)
+        return tuple(
+            Point(p, model, None if p == 100 else experiments.tag_split(size, p)) for p in sweeps["overlap"]
+        )
+
+    def experiments(self, target: str) -> list[str]:
+        """The experiments a table or figure reads, in order, each once."""
+        if target in self.tables:
+            names = [row.experiment for row in self.tables[target].rows]
+        elif target == "fig7":
+            names = [point.experiment for points in self.sweeps.values() for point in points] + [self.visual]
+        elif target == "fig8":
+            names = [point.experiment for point in self.overlaps] + [self.visual]
+        elif target in ("fig3", "fig4", "fig5"):
+            names = [self.tag_model] + ([self.visual] if target != "fig3" else [])
+        elif target == "fig6":
+            names = []
+        else:
+            raise ValueError(f"unknown target {target!r}")
+        return list(dict.fromkeys(names))
