@@ -40,7 +40,11 @@ def scipy_topk(X: sp.spmatrix, k: int, ties: TieOrder) -> tuple[np.ndarray, np.n
                 fill = row_at[(ties.offset[i] + visits * ties.stride[i]) % n]
                 fresh = ~np.isin(fill, np.append(cols, i))
                 fill, visits = fill[fresh][: k - len(s)], visits[fresh][: k - len(s)]
-                cols, s, keys = np.concatenate([cols, fill]), np.concatenate([s, np.zeros(len(fill))]), np.concatenate([keys, visits])
+                cols, s, keys = (
+                    np.concatenate([cols, fill]),
+                    np.concatenate([s, np.zeros(len(fill))]),
+                    np.concatenate([keys, visits]),
+                )
             best = np.lexsort((keys, -s))
             neighbors[i], similarity[i] = cols[best], s[best]
     return neighbors, similarity

@@ -55,9 +55,7 @@ def metadata(kind: str, n: int, seed: int = 0) -> sp.csr_matrix:
     counts = rng.negative_binomial(law.shape, law.shape / (law.shape + law.mean), size=n)
     items = rng.choice(law.vocabulary, size=int(counts.sum()), p=p)
     rows = np.repeat(np.arange(n), counts)
-    X = sp.csr_matrix(
-        (np.ones(len(items), dtype=np.int32), (rows, items)), shape=(n, law.vocabulary)
-    )
+    X = sp.csr_matrix((np.ones(len(items), dtype=np.int32), (rows, items)), shape=(n, law.vocabulary))
     X.sum_duplicates()
     X.data[:] = 1
     return X

@@ -2,7 +2,8 @@
 same run, printed as one table.
 
     .venv/bin/python -m benchmarks                 # everything, ~10-15 min on 2 cores
-    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, subnormal, float16, features, dag
+    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, subnormal,
+                                                   # float16, features, dag
     .venv/bin/python -m benchmarks --quick         # small sizes, to check that it runs
 
 Peak memory is the process's resident memory above what it held when the measurement began
@@ -10,7 +11,6 @@ Peak memory is the process's resident memory above what it held when the measure
 """
 
 import argparse
-import contextlib
 import itertools
 import os
 import re
@@ -59,11 +59,26 @@ class Peak:
 
 
 def row(what, figure, unit, baseline_name="", baseline=None, ratio=None, mb=None, target="", note=""):
-    ROWS.append(dict(what=what, figure=figure, unit=unit, baseline_name=baseline_name,
-                     baseline=baseline, ratio=ratio, mb=mb, target=target, note=note))
+    ROWS.append(
+        dict(
+            what=what,
+            figure=figure,
+            unit=unit,
+            baseline_name=baseline_name,
+            baseline=baseline,
+            ratio=ratio,
+            mb=mb,
+            target=target,
+            note=note,
+        )
+    )
     fig = f"{figure:.2f} {unit}" if isinstance(figure, float) else f"{figure} {unit}"
-    print(f"  {what}: {fig}" + (f" | {baseline_name} {baseline:.2f}" if baseline is not None else "")
-          + (f" | ratio {ratio:.2f}" if ratio is not None else ""), flush=True)
+    print(
+        f"  {what}: {fig}"
+        + (f" | {baseline_name} {baseline:.2f}" if baseline is not None else "")
+        + (f" | ratio {ratio:.2f}" if ratio is not None else ""),
+        flush=True,
+    )
 
 
 def cpu_model() -> str:
@@ -93,17 +108,22 @@ def bench_jaccard(quick: bool, seed: int) -> None:
     full = {kind: data.metadata(kind, n_all, seed) for kind in data.LAWS}
     for kind, X in full.items():
         d, t = data.describe(X), data.TABLE1[kind]
-        print(f"  {kind}: {d['unique']} used of {t['vocabulary']}; per image "
-              f"{d['per_image'][0]:.1f}/{d['per_image'][1]:.0f} (Table 1: {t['per_image'][0]}/{t['per_image'][1]}); "
-              f"images per item {d['per_item'][0]:.1f}/{d['per_item'][1]:.0f} (Table 1: "
-              f"{t['per_item'][0]}/{t['per_item'][1]}); largest {d['largest_item']}")
+        print(
+            f"  {kind}: {d['unique']} used of {t['vocabulary']}; per image "
+            f"{d['per_image'][0]:.1f}/{d['per_image'][1]:.0f} "
+            f"(Table 1: {t['per_image'][0]}/{t['per_image'][1]}); "
+            f"images per item {d['per_item'][0]:.1f}/{d['per_item'][1]:.0f} (Table 1: "
+            f"{t['per_item'][0]}/{t['per_item'][1]}); largest {d['largest_item']}"
+        )
     splits = {
         f"tags-tau5000 {n_train // 1000}K": data.top_columns(full["tags"][:n_train], 5000),
         f"groups {n_train // 1000}K": full["groups"][:n_train].tocsr(),
     }
     ties = TieOrder.draw(np.arange(n_train), seed)
     small = splits[next(iter(splits))][:500]
-    jaccard_topk(small, 6, TieOrder.draw(np.arange(500), seed))  # compile (cached on disk after the first run)
+    jaccard_topk(
+        small, 6, TieOrder.draw(np.arange(500), seed)
+    )  # compile (cached on disk after the first run)
     floor_pass(small)
     for name, X in splits.items():
         pairs = data.describe(X)["pairs"]
@@ -119,10 +139,18 @@ def bench_jaccard(quick: bool, seed: int) -> None:
             same = np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
             sim = expected[1]
             tie = float(np.mean((sim[:, -1] == sim[:, -2]) if M > 1 else 0))
-            row(f"Jaccard top-{M}, {name}", fast.seconds, "s", "scipy sparse product + partition",
-                base.seconds, base.seconds / fast.seconds, fast.mb,
-                f">=4x scipy ({base.seconds / fast.seconds:.1f}x), <=2x floor ({fast.seconds / floor:.1f}x), <2 GB",
-                f"same as reference: {same}; scipy peak {base.mb:.0f} MB; tie at M-th place {tie:.0%}")
+            row(
+                f"Jaccard top-{M}, {name}",
+                fast.seconds,
+                "s",
+                "scipy sparse product + partition",
+                base.seconds,
+                base.seconds / fast.seconds,
+                fast.mb,
+                f">=4x scipy ({base.seconds / fast.seconds:.1f}x), "
+                f"<=2x floor ({fast.seconds / floor:.1f}x), <2 GB",
+                f"same as reference: {same}; scipy peak {base.mb:.0f} MB; tie at M-th place {tie:.0%}",
+            )
             if not same:
                 raise AssertionError(f"jaccard_topk differs from the reference on {name}, M={M}")
 
@@ -150,10 +178,18 @@ def bench_visual(quick: bool, seed: int) -> None:
         agree += np.array_equal(plain, idx[q])
     loop_per_query = (time.perf_counter() - t0) / loop_sample
     full = per_query * n_queries_full
-    row(f"Visual L2 top-{k}, {n_queries_full // 1000}K x {n_base // 1000}K x 4096 (extrapolated from {measured} queries)",
-        full, "s", f"per-query numpy loop ({loop_sample} queries, x{n_queries_full})",
-        loop_per_query * n_queries_full, loop_per_query / per_query, p.mb, "",
-        f"{1 / per_query:.0f} queries/s; loop agrees on {agree}/{loop_sample} queries")
+    row(
+        f"Visual L2 top-{k}, {n_queries_full // 1000}K x {n_base // 1000}K x 4096 "
+        f"(extrapolated from {measured} queries)",
+        full,
+        "s",
+        f"per-query numpy loop ({loop_sample} queries, x{n_queries_full})",
+        loop_per_query * n_queries_full,
+        loop_per_query / per_query,
+        p.mb,
+        "",
+        f"{1 / per_query:.0f} queries/s; loop agrees on {agree}/{loop_sample} queries",
+    )
 
 
 # ---- 4. training throughput ---------------------------------------------------------------
@@ -173,7 +209,10 @@ def bench_train(quick: bool, seed: int) -> None:
     # fit() runs whole epochs; to stay in the time budget it trains on every `fraction`-th
     # image (neighbors and features still span all n_train) and the time is scaled up.
     fraction = 8
-    print(f"Training: 1/{fraction} epoch over {n_train} images, 4096-d, m=3 M=6 ({torch.get_num_threads()} threads)")
+    print(
+        f"Training: 1/{fraction} epoch over {n_train} images, 4096-d, m=3 M=6 "
+        f"({torch.get_num_threads()} threads)"
+    )
     rng = np.random.default_rng(seed)
     feats = torch.from_numpy(data.features(n_train + n_val, seed=seed))
     subsets = {}
@@ -183,12 +222,17 @@ def bench_train(quick: bool, seed: int) -> None:
         labels[np.arange(n), rng.integers(0, L, n)] = 1
         nb = lo + (np.arange(n)[:, None] + rng.integers(1, n, (n, Mmax))) % n
         keep = slice(None, None, fraction if name == "train" else 1)
-        subsets[name] = Subset(np.arange(lo, hi)[keep], torch.arange(lo, hi)[keep],
-                               torch.from_numpy(labels[keep]), torch.from_numpy(nb[keep]))
+        subsets[name] = Subset(
+            np.arange(lo, hi)[keep],
+            torch.arange(lo, hi)[keep],
+            torch.from_numpy(labels[keep]),
+            torch.from_numpy(nb[keep]),
+        )
     split = SplitData(feats, [f"c{i}" for i in range(L)], subsets)
     experiment = parse("nbr-tags-tau5000-m3-M6")
-    settings = TrainingSettings(hidden=500, dropout=0.5, l2=3e-3, lr=1e-4, batch_size=50, epochs=1, test_samples=10,
-                                logistic_lr=())
+    settings = TrainingSettings(
+        hidden=500, dropout=0.5, l2=3e-3, lr=1e-4, batch_size=50, epochs=1, test_samples=10, logistic_lr=()
+    )
     batches = -(-n_train // 50)
     measured = batches // fraction
 
@@ -231,11 +275,21 @@ def bench_train(quick: bool, seed: int) -> None:
     epoch = (p.seconds - validation) * fraction
     bare = (before + bare_loop()) / 2
     outside = 1 - bare / epoch
-    row(f"Training epoch, {n_train // 1000}K images, m=3, 4096-d, float32 (fit on 1/{fraction} epoch, scaled; validation excluded)",
-        epoch, "s", f"model forward+backward+step only ({measured} of {batches} batches, scaled; mean of runs before and after)", bare,
-        bare / epoch, p.mb, "outside model <=15%",
-        f"outside the model: {outside:.1%}; {n_train / epoch:.0f} images/s; validation: {n_val} images x 10 neighborhoods "
-        f"in {validation:.2f} s ({n_val / validation:.0f} images/s)")
+    row(
+        f"Training epoch, {n_train // 1000}K images, m=3, 4096-d, float32 "
+        f"(fit on 1/{fraction} epoch, scaled; validation excluded)",
+        epoch,
+        "s",
+        f"model forward+backward+step only ({measured} of {batches} batches, scaled; "
+        "mean of runs before and after)",
+        bare,
+        bare / epoch,
+        p.mb,
+        "outside model <=15%",
+        f"outside the model: {outside:.1%}; {n_train / epoch:.0f} images/s; "
+        f"validation: {n_val} images x 10 neighborhoods "
+        f"in {validation:.2f} s ({n_val / validation:.0f} images/s)",
+    )
 
 
 # ---- 4a. subnormal floats over a long training ----------------------------------------------
@@ -244,8 +298,16 @@ def bench_train(quick: bool, seed: int) -> None:
 def _default_split0() -> list[Path] | None:
     """Split 0 of the default generated dataset, as the pipeline built it (or None)."""
     results = ROOT / "results" / "synthetic"
-    inputs = [results / p for p in ("data/images.parquet", "data/concepts.txt", "splits/split0.parquet",
-                                    "features/efficientnet_lite0.parquet", "neighbors/tags-tau5000/split0.parquet")]
+    inputs = [
+        results / p
+        for p in (
+            "data/images.parquet",
+            "data/concepts.txt",
+            "splits/split0.parquet",
+            "features/efficientnet_lite0.parquet",
+            "neighbors/tags-tau5000/split0.parquet",
+        )
+    ]
     return inputs if all(p.exists() for p in inputs) else None
 
 
@@ -270,10 +332,12 @@ def bench_subnormal(quick: bool, seed: int) -> None:
     experiment = experiments.parse(f"nbr-tags-tau{config['neighbors']['tau']}-m3-M6")
     data = model_inputs.load(*inputs)
     truth = data.subsets["test"].labels.numpy().astype(bool)
-    print(f"Subnormals: {settings.epochs} epochs of {experiment.name} on split 0 of the default data, 1 thread")
+    print(
+        f"Subnormals: {settings.epochs} epochs of {experiment.name} on split 0 of the default data, 1 thread"
+    )
     results = {}
-    # The pipeline's seed for split 0, then three others.
-    train_seeds = [seeds.derive(config["seed"], 0)] + [seeds.derive(config["seed"], 0, extra) for extra in (97, 98, 99)]
+    # The pipeline's training seed for split 0, then those of three other config seeds.
+    train_seeds = [seeds.training(config["seed"] + extra, 0) for extra in range(4)]
     train_seeds = train_seeds[: 2 if quick else 4]
     for train_seed in train_seeds:
         for flush in (False, True):
@@ -281,25 +345,59 @@ def bench_subnormal(quick: bool, seed: int) -> None:
             model, history = train.fit(experiment, data, settings, lr=settings.lr, seed=train_seed)
             weights = torch.cat([w.detach().flatten() for w in model.weight_matrices()])
             subnormal = int(((weights != 0) & (weights.abs() < torch.finfo(torch.float32).tiny)).sum())
-            scores = train.predict(model, data, "test", experiment, samples=settings.test_samples,
-                                   seed=seeds.derive(config["seed"], 0, 1))
+            scores = train.predict(
+                model,
+                data,
+                "test",
+                experiment,
+                samples=settings.test_samples,
+                seed=seeds.prediction(config["seed"], 0),
+            )
             seconds = history["seconds"].to_numpy()
-            results[train_seed, flush] = (seconds[:5].mean(), seconds[-5:].mean(), seconds.sum(),
-                                          metrics.label_map(truth, scores), subnormal)
+            results[train_seed, flush] = (
+                seconds[:5].mean(),
+                seconds[-5:].mean(),
+                seconds.sum(),
+                metrics.label_map(truth, scores),
+                subnormal,
+            )
     torch.set_flush_denormal(True)
     torch.set_num_threads(threads)
     for flush in (False, True):
         first, last, total, _, subnormal = np.mean([results[s, flush] for s in train_seeds], axis=0)
-        row(f"{settings.epochs}-epoch training, {'subnormals flushed (the pipeline)' if flush else 'subnormals kept'}: "
-            f"mean of last 5 epochs", last, "s", "mean of first 5 epochs", first, last / first, None,
+        row(
+            f"{settings.epochs}-epoch training, "
+            f"{'subnormals flushed (the pipeline)' if flush else 'subnormals kept'}: "
+            f"mean of last 5 epochs",
+            last,
+            "s",
+            "mean of first 5 epochs",
+            first,
+            last / first,
+            None,
             "last/first <=1.3" if flush else "",
-            f"whole training {total:.1f} s; {subnormal:.0f} subnormal weights at the end (means over {len(train_seeds)} seeds)")
+            f"whole training {total:.1f} s; {subnormal:.0f} subnormal weights at the end "
+            f"(means over {len(train_seeds)} seeds)",
+        )
     maps = {flush: np.array([results[s, flush][3] for s in train_seeds]) for flush in (False, True)}
     change = maps[True].mean() - maps[False].mean()
-    spread = np.std(np.concatenate([maps[False] - maps[False].mean(), maps[True] - maps[True].mean()]), ddof=2)
-    row(f"test mAP_L change from flushing (mean over {len(train_seeds)} seeds)", change, "points",
-        "spread of one training from seed to seed (pooled std)", spread, None, None, "|change| within the seed spread",
-        "mAP_L kept: " + ", ".join(f"{v:.2f}" for v in maps[False]) + "; flushed: " + ", ".join(f"{v:.2f}" for v in maps[True]))
+    spread = np.std(
+        np.concatenate([maps[False] - maps[False].mean(), maps[True] - maps[True].mean()]), ddof=2
+    )
+    row(
+        f"test mAP_L change from flushing (mean over {len(train_seeds)} seeds)",
+        change,
+        "points",
+        "spread of one training from seed to seed (pooled std)",
+        spread,
+        None,
+        None,
+        "|change| within the seed spread",
+        "mAP_L kept: "
+        + ", ".join(f"{v:.2f}" for v in maps[False])
+        + "; flushed: "
+        + ", ".join(f"{v:.2f}" for v in maps[True]),
+    )
 
 
 # ---- 4b. float16 feature storage -----------------------------------------------------------
@@ -327,24 +425,47 @@ def bench_float16(quick: bool, seed: int) -> None:
     print(f"float16 storage: split 0 of the default generated dataset, {settings.epochs} epochs")
     # Rounding the features perturbs training the way another seed does (dropout, sampling and
     # the best-epoch choice), so the float32 run is also repeated with another seed for scale.
-    pipeline_seed, other_seed = seeds.derive(config["seed"], 0), seeds.derive(config["seed"], 0, 99)
-    runs = {"float32": ("float32", pipeline_seed), "float16": ("float16", pipeline_seed), "other seed": ("float32", other_seed)}
+    pipeline_seed, other_seed = seeds.training(config["seed"], 0), seeds.training(config["seed"] + 1, 0)
+    runs = {
+        "float32": ("float32", pipeline_seed),
+        "float16": ("float16", pipeline_seed),
+        "other seed": ("float32", other_seed),
+    }
     for name in ("visual", "nbr-tags-tau5000-m3-M6"):
         experiment = experiments.parse(name)
         result = {}
         for label, (dtype, train_seed) in runs.items():
-            data = model_inputs.load(*inputs[:4], inputs[4] if experiment.model == "neighborhood" else None,
-                                  feature_dtype=dtype)
+            data = model_inputs.load(
+                *inputs[:4], inputs[4] if experiment.model == "neighborhood" else None, feature_dtype=dtype
+            )
             model, _, _ = train.fit_experiment(experiment, data, settings, seed=train_seed)
-            scores = train.predict(model, data, "test", experiment, samples=settings.test_samples,
-                                   seed=seeds.derive(config["seed"], 0, 1))
+            scores = train.predict(
+                model,
+                data,
+                "test",
+                experiment,
+                samples=settings.test_samples,
+                seed=seeds.prediction(config["seed"], 0),
+            )
             truth = data.subsets["test"].labels.numpy().astype(bool)
-            result[label] = (metrics.evaluate(truth, scores), data.features.element_size() * data.features.nelement() / 2**20)
+            result[label] = (
+                metrics.evaluate(truth, scores),
+                data.features.element_size() * data.features.nelement() / 2**20,
+            )
         (m32, mb32), (m16, mb16), (other, _) = result.values()
-        row(f"float16 features, {name}, split 0: test mAP_L", m16["mAP_L"], "%", "float32 features", m32["mAP_L"],
-            m16["mAP_L"] / m32["mAP_L"], None, "metrics unchanged",
-            f"mAP_I {m16['mAP_I']:.2f} vs {m32['mAP_I']:.2f}; float32 with another seed: mAP_L {other['mAP_L']:.2f}, "
-            f"mAP_I {other['mAP_I']:.2f}; features in memory {mb16:.1f} vs {mb32:.1f} MB")
+        row(
+            f"float16 features, {name}, split 0: test mAP_L",
+            m16["mAP_L"],
+            "%",
+            "float32 features",
+            m32["mAP_L"],
+            m16["mAP_L"] / m32["mAP_L"],
+            None,
+            "metrics unchanged",
+            f"mAP_I {m16['mAP_I']:.2f} vs {m32['mAP_I']:.2f}; "
+            f"float32 with another seed: mAP_L {other['mAP_L']:.2f}, "
+            f"mAP_I {other['mAP_I']:.2f}; features in memory {mb16:.1f} vs {mb32:.1f} MB",
+        )
     torch.set_num_threads(threads)
 
 
@@ -368,11 +489,19 @@ def bench_features(quick: bool, seed: int) -> None:
         (tmp / "img").mkdir()
         for i in range(n):  # smooth random photos: blurred noise, upsampled
             small = (rng.random((24, 32, 3)) * 255).astype(np.uint8)
-            Image.fromarray(small).resize((500, 375), Image.BICUBIC).save(tmp / "img" / f"{i}.jpg", quality=90)
+            Image.fromarray(small).resize((500, 375), Image.BICUBIC).save(
+                tmp / "img" / f"{i}.jpg", quality=90
+            )
         images = pa.table(
-            {"image_id": np.arange(n, dtype=np.int64), "path": [f"{i}.jpg" for i in range(n)],
-             "labels": [["sky"]] * n, "tags": [[]] * n, "sets": [[]] * n, "groups": [[]] * n,
-             "owner": [None] * n},
+            {
+                "image_id": np.arange(n, dtype=np.int64),
+                "path": [f"{i}.jpg" for i in range(n)],
+                "labels": [["sky"]] * n,
+                "tags": [[]] * n,
+                "sets": [[]] * n,
+                "groups": [[]] * n,
+                "owner": [None] * n,
+            },
             schema=parquet.IMAGES,
         )
         parquet.write(images, tmp / "images.parquet")
@@ -385,22 +514,39 @@ def bench_features(quick: bool, seed: int) -> None:
             model(stacked[:batch].contiguous(memory_format=torch.channels_last))  # warm up
             t0 = time.perf_counter()
             for start in range(0, n, batch):
-                model(stacked[start : start + batch].contiguous(memory_format=torch.channels_last)).float().numpy()
+                model(
+                    stacked[start : start + batch].contiguous(memory_format=torch.channels_last)
+                ).float().numpy()
             bare = time.perf_counter() - t0
         bare_rate = n / bare
         best = None
         for workers in (0, 1, 2):
             with Peak() as p:
-                extract(tmp / "images.parquet", tmp / "img", tmp / f"f{workers}.parquet",
-                        backbone="efficientnet_lite0", batch_size=batch, workers=workers, device="cpu")
+                extract(
+                    tmp / "images.parquet",
+                    tmp / "img",
+                    tmp / f"f{workers}.parquet",
+                    backbone="efficientnet_lite0",
+                    batch_size=batch,
+                    workers=workers,
+                    device="cpu",
+                )
             rate = n / p.seconds
             print(f"  extract, {workers} workers: {rate:.1f} images/s")
             if best is None or rate > best[1]:
                 best = (workers, rate, p.mb)
         workers, rate, mb = best
-        row(f"Feature extraction, CPU, efficientnet_lite0 ({n} images, best of 0/1/2 workers: {workers})",
-            rate, "img/s", "bare model loop over decoded tensors", bare_rate, rate / bare_rate, mb,
-            "extractor >=0.9x bare", "extract() timed whole: model load, decoding, workers' start, parquet write")
+        row(
+            f"Feature extraction, CPU, efficientnet_lite0 ({n} images, best of 0/1/2 workers: {workers})",
+            rate,
+            "img/s",
+            "bare model loop over decoded tensors",
+            bare_rate,
+            rate / bare_rate,
+            mb,
+            "extractor >=0.9x bare",
+            "extract() timed whole: model load, decoding, workers' start, parquet write",
+        )
 
 
 # ---- 6. DAG -------------------------------------------------------------------------------
@@ -423,8 +569,18 @@ def bench_dag(quick: bool, seed: int) -> None:
         else:
             override.write_text("dataset: synthetic\nsplits: {count: 5}\nsweeps: {splits: 5}\n")
             configs, label = [str(override)], "synthetic, 5 splits, full sweeps"
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(tmp),
-               "--configfile", *configs, "-n"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(tmp),
+            "--configfile",
+            *configs,
+            "-n",
+        ]
         t0 = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
         seconds = time.perf_counter() - t0
@@ -432,17 +588,32 @@ def bench_dag(quick: bool, seed: int) -> None:
             raise RuntimeError(f"dry run failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
         total = re.search(r"^total\s+(\d+)", out.stdout + out.stderr, re.M)
         jobs = int(total.group(1)) if total else -1
-        row(f"DAG dry run ({label}, 5 splits)", seconds, "s", mb=None, target="<10 s",
-            note=f"{jobs} jobs; whole `snakemake -n` process incl. Python start")
+        row(
+            f"DAG dry run ({label}, 5 splits)",
+            seconds,
+            "s",
+            mb=None,
+            target="<10 s",
+            note=f"{jobs} jobs; whole `snakemake -n` process incl. Python start",
+        )
 
 
-PARTS = {"jaccard": bench_jaccard, "visual": bench_visual, "train": bench_train, "subnormal": bench_subnormal,
-         "float16": bench_float16,
-         "features": bench_features, "dag": bench_dag}
+PARTS = {
+    "jaccard": bench_jaccard,
+    "visual": bench_visual,
+    "train": bench_train,
+    "subnormal": bench_subnormal,
+    "float16": bench_float16,
+    "features": bench_features,
+    "dag": bench_dag,
+}
 
 
 def table() -> str:
-    head = "| measurement | CPU | figure | baseline (same run) | baseline | ratio | peak extra MB | target | notes |"
+    head = (
+        "| measurement | CPU | figure | baseline (same run) | baseline | ratio | peak extra MB "
+        "| target | notes |"
+    )
     lines = [head, "| --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- |"]
     cpu = cpu_model()
     for r in ROWS:
@@ -450,12 +621,17 @@ def table() -> str:
         base = "" if r["baseline"] is None else f"{r['baseline']:.2f} {r['unit']}"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         mb = "" if r["mb"] is None else f"{r['mb']:.0f}"
-        lines.append(f"| {r['what']} | {cpu} | {fig} | {r['baseline_name']} | {base} | {ratio} | {mb} | {r['target']} | {r['note']} |")
+        lines.append(
+            f"| {r['what']} | {cpu} | {fig} | {r['baseline_name']} | {base} | {ratio} | {mb} "
+            f"| {r['target']} | {r['note']} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts: " + ", ".join(PARTS))
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything runs")
     parser.add_argument("--seed", type=int, default=0)
@@ -465,10 +641,15 @@ def main(argv=None) -> None:
     for name in args.only.split(","):
         PARTS[name](args.quick, args.seed)
     print()
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; load average (1, 5, 15 min) before {load_before}, after {load()}; "
-          f"total {time.perf_counter() - started:.0f} s{' (--quick)' if args.quick else ''}")
-    print("ratio: baseline / figure for times (speed-up), figure / baseline for rates; "
-          "training's ratio is model-only / whole epoch")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; "
+        f"load average (1, 5, 15 min) before {load_before}, after {load()}; "
+        f"total {time.perf_counter() - started:.0f} s{' (--quick)' if args.quick else ''}"
+    )
+    print(
+        "ratio: baseline / figure for times (speed-up), figure / baseline for rates; "
+        "training's ratio is model-only / whole epoch"
+    )
     print(table())
 
 

@@ -18,7 +18,15 @@ PLACEHOLDER = b"GIF89a placeholder bytes"
 
 
 class FakeFlickr:
-    def __init__(self, key: str, photos: dict[int, dict], *, faults: dict | None = None, images: dict | None = None, slow: float = 1.0):
+    def __init__(
+        self,
+        key: str,
+        photos: dict[int, dict],
+        *,
+        faults: dict | None = None,
+        images: dict | None = None,
+        slow: float = 1.0,
+    ):
         self.key, self.photos, self.slow = key, photos, slow
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.images = dict(images or {})
@@ -50,7 +58,10 @@ class FakeFlickr:
             return {"stat": "fail", "code": 1, "message": "Photo not found"}
         info = self.photos[photo]
         if method == "flickr.photos.getInfo":
-            tags = [{"id": f"t{i}", "author": info["owner"], "raw": t.upper(), "_content": t} for i, t in enumerate(info.get("tags", []))]
+            tags = [
+                {"id": f"t{i}", "author": info["owner"], "raw": t.upper(), "_content": t}
+                for i, t in enumerate(info.get("tags", []))
+            ]
             owner = {"nsid": info["owner"], "username": "someone"}
             return {"photo": {"id": str(photo), "owner": owner, "tags": {"tag": tags}}, "stat": "ok"}
         body: dict = {"stat": "ok"}
@@ -67,7 +78,14 @@ class FakeFlickr:
             def log_message(self, *args):  # keep test output quiet
                 pass
 
-            def _send(self, status: int, body: bytes, kind: str = "application/json", headers: dict | None = None, length: int | None = None):
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                kind: str = "application/json",
+                headers: dict | None = None,
+                length: int | None = None,
+            ):
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -95,13 +113,17 @@ class FakeFlickr:
                 if query.get("format") != "json" or query.get("nojsoncallback") != "1":
                     return self._send(200, b"jsonFlickrApi({})", "text/javascript")
                 if query.get("api_key") != fake.key or fault == "100":
-                    return self._json({"stat": "fail", "code": 100, "message": "Invalid API Key (Key has invalid format)"})
+                    return self._json(
+                        {"stat": "fail", "code": 100, "message": "Invalid API Key (Key has invalid format)"}
+                    )
                 if fault == "429":
                     return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"})
                 if fault == "502":
                     return self._send(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
                 if fault == "105":
-                    return self._json({"stat": "fail", "code": 105, "message": "Service currently unavailable"})
+                    return self._json(
+                        {"stat": "fail", "code": 105, "message": "Service currently unavailable"}
+                    )
                 if fault == "truncated":
                     body = json.dumps(fake.answer(photo, method)).encode()
                     return self._send(200, body[: len(body) // 2])

@@ -60,17 +60,24 @@ def _write(path: Path, lines: list[str], eol: str = "\n") -> None:
 def write_release(root: Path, *, drop_label_line: bool = False) -> Path:
     """The release folder; `drop_label_line` removes a row of Labels_sky.txt (a count mismatch)."""
     _write(root / "ConceptsList" / "Concepts81.txt", CONCEPTS, "\r\n")
-    _write(root / "ImageList" / "Imagelist.txt", ["C:\\ImageData\\Flickr\\" + f.replace("/", "\\") for f in FILES])
+    _write(
+        root / "ImageList" / "Imagelist.txt",
+        ["C:\\ImageData\\Flickr\\" + f.replace("/", "\\") for f in FILES],
+    )
     for concept, values in LABELS.items():
         values = values[:-1] if drop_label_line and concept == "sky" else values
-        _write(root / "Groundtruth" / "AllLabels" / f"Labels_{concept}.txt", values, "\r\n" if concept == "dog" else "\n")
+        _write(
+            root / "Groundtruth" / "AllLabels" / f"Labels_{concept}.txt",
+            values,
+            "\r\n" if concept == "dog" else "\n",
+        )
     tag_lines = []
     for i, photo in enumerate(IDS):
         text = TAGS_SECOND_1002 if i == 4 else TAGS[photo]
         tag_lines.append(f"{photo}      {text}".rstrip() + " ")
     _write(root / "NUS_WID_Tags" / "All_Tags.txt", tag_lines, "\r\n")
     url_lines = ["Photo_file Photo_id url_Large url_Middle url_Small url_Original"]
-    for f, photo in zip(FILES, IDS):
+    for f, photo in zip(FILES, IDS, strict=True):
         url_lines.append(
             f"C:\\ImageData\\Flickr\\{f.replace('/', chr(92))} {photo} null "
             f"http://{{host}}/img/{photo}_m.jpg http://{{host}}/img/{photo}_s.jpg null"

@@ -77,7 +77,10 @@ def test_profiles_config_keys_validate(profile):
         ({"neighbours": {"tau": 10}}, "unknown config key 'neighbours' (did you mean 'neighbors'?)"),
         ({"nuswdie": {"root": "/data"}}, "unknown config key 'nuswdie' (did you mean 'nuswide'?)"),
         ({"model": {"hiden": 10}}, "unknown config key 'model.hiden' (did you mean 'model.hidden'?)"),
-        ({"nuswide": {"download": {"folder": "x", "retry": 1}}}, "'nuswide.download.retry' (did you mean 'nuswide.download.retries'?)"),
+        (
+            {"nuswide": {"download": {"folder": "x", "retry": 1}}},
+            "'nuswide.download.retry' (did you mean 'nuswide.download.retries'?)",
+        ),
     ],
 )
 def test_unknown_keys_are_refused_naming_the_nearest_valid_key(overlay, message):
@@ -112,7 +115,10 @@ def test_m_above_M_names_model_m_and_model_M():
     [
         ({"model": {"M": 21}}, "model.M (21) is above neighbors.max_rank (20)"),
         ({"sweeps": {"M": [3, 21, 30]}}, "sweeps.M holds 21, 30, above neighbors.max_rank (20)"),
-        ({"neighbors": {"max_rank": 10}, "sweeps": {"M": [3, 6, 12]}}, "sweeps.M holds 12, above neighbors.max_rank (10)"),
+        (
+            {"neighbors": {"max_rank": 10}, "sweeps": {"M": [3, 6, 12]}},
+            "sweeps.M holds 12, above neighbors.max_rank (10)",
+        ),
         ({"sweeps": {"m": [1, 6, 7]}}, "sweeps.m holds 7, above model.M (6)"),
     ],
 )
@@ -121,7 +127,9 @@ def test_every_M_fits_in_max_rank_and_every_swept_m_in_M(overlay, message):
 
 
 def test_M_equal_to_max_rank_and_swept_m_equal_to_M_pass():
-    config_checks.check(loaded({"neighbors": {"max_rank": 12}, "model": {"M": 12}, "sweeps": {"M": [12], "m": [12]}}))
+    config_checks.check(
+        loaded({"neighbors": {"max_rank": 12}, "model": {"M": 12}, "sweeps": {"M": [12], "m": [12]}})
+    )
 
 
 # ---- split sizes ---------------------------------------------------------------------------
@@ -130,7 +138,9 @@ def test_M_equal_to_max_rank_and_swept_m_equal_to_M_pass():
 def test_splits_leaving_no_test_image_are_refused_naming_the_keys():
     message = refused({"splits": {"train": 0.7, "val": 0.3}})
     assert "splits: train (2100) + val (900) leave no test images out of 3000 (synthetic.images)" in message
-    assert "leave no test images out of 100" in refused({"synthetic": {"images": 100}, "splits": {"train": 60, "val": 40}})
+    assert "leave no test images out of 100" in refused(
+        {"synthetic": {"images": 100}, "splits": {"train": 60, "val": 40}}
+    )
 
 
 @pytest.mark.parametrize("max_rank", [629, 630])
@@ -143,7 +153,10 @@ def test_subsets_must_exceed_max_rank_exactly_where_the_neighbor_search_says_so(
         list(parquet.subset_rows(subsets, max_rank))
     except ValueError:
         message = refused(overlay)
-        assert "neighbors.max_rank (630)" in message and "val 630 images, test 630 images (of synthetic.images = 3000)" in message
+        assert (
+            "neighbors.max_rank (630)" in message
+            and "val 630 images, test 630 images (of synthetic.images = 3000)" in message
+        )
     else:
         config_checks.check(loaded(overlay))
 
@@ -188,7 +201,8 @@ def test_braces_in_a_path_the_rules_read_are_refused_naming_the_key(overlay, key
 
 
 def test_braces_are_left_alone_where_no_rule_reads_the_path():
-    """A folder of stored answers is a parameter, not an input; the generated dataset reads no NUS-WIDE path."""
+    """A folder of stored answers is a parameter, not an input; the generated dataset reads no
+    NUS-WIDE path."""
     config_checks.check(loaded(merged(NUSWIDE, {"flickr": {"metadata": "/answers/{a}"}})))
     config_checks.check(loaded({"nuswide": {"root": "/data/{x}"}}))
 
@@ -201,7 +215,10 @@ def test_braces_are_left_alone_where_no_rule_reads_the_path():
     [
         ({"features": {"device": "cuda"}}, "features.device is cuda, but this machine has no CUDA GPU"),
         ({"model": {"device": "cuda"}}, "model.device is cuda, but"),
-        ({"features": {"device": "cuda"}, "model": {"device": "cuda"}}, "features.device is cuda and model.device is cuda"),
+        (
+            {"features": {"device": "cuda"}, "model": {"device": "cuda"}},
+            "features.device is cuda and model.device is cuda",
+        ),
     ],
 )
 def test_cuda_without_a_gpu_or_a_cluster_is_refused_at_load(no_gpu_no_slurm, overlay, message):
@@ -233,7 +250,15 @@ def test_a_job_asked_for_cuda_without_a_gpu_names_the_keys(monkeypatch):
 
 def dry_run(workdir, config: dict, *args: str) -> subprocess.CompletedProcess:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "-n", *args]
+    command = [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "-n",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
@@ -244,9 +269,17 @@ def dry_run(workdir, config: dict, *args: str) -> subprocess.CompletedProcess:
         ({"neighbours": {"tau": 10}}, [], "unknown config key 'neighbours' (did you mean 'neighbors'?)"),
         ({"model": {"m": 7}}, [], "model.m (7) is above model.M (6)"),
         ({"sweeps": {"M": [3, 12]}}, [], "sweeps.M holds 12, above neighbors.max_rank (8)"),
-        ({"neighbors": {"max_rank": 60}}, [], "neighbors.max_rank (60) needs more images than that in every subset"),
+        (
+            {"neighbors": {"max_rank": 60}},
+            [],
+            "neighbors.max_rank (60) needs more images than that in every subset",
+        ),
         ({"dataset": "nuswide"}, [], "nuswide.root is not set"),
-        ({"dataset": "nuswide", "nuswide": {"root": "/data/{x}"}}, [], "nuswide.root ('/data/{x}') holds a brace"),
+        (
+            {"dataset": "nuswide", "nuswide": {"root": "/data/{x}"}},
+            [],
+            "nuswide.root ('/data/{x}') holds a brace",
+        ),
     ],
 )
 def test_dry_run_refuses_a_bad_config_naming_the_key(tmp_path, overlay, args, message):
@@ -255,9 +288,12 @@ def test_dry_run_refuses_a_bad_config_naming_the_key(tmp_path, overlay, args, me
 
 
 @pytest.mark.skipif(
-    torch.cuda.is_available() or shutil.which("sbatch") is not None, reason="needs a machine with no GPU and no SLURM"
+    torch.cuda.is_available() or shutil.which("sbatch") is not None,
+    reason="needs a machine with no GPU and no SLURM",
 )
 def test_dry_run_with_cuda_on_a_machine_without_gpu_names_the_key(tmp_path):
     result = dry_run(tmp_path, merged(TINY, {"model": {"device": "cuda"}}))
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "model.device is cuda, but this machine has no CUDA GPU" in output, output
+    assert result.returncode != 0 and "model.device is cuda, but this machine has no CUDA GPU" in output, (
+        output
+    )

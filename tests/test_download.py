@@ -7,15 +7,13 @@ import pyarrow as pa
 import release_fixture as fx
 from fake_flickr import PLACEHOLDER, FakeFlickr
 
-from neighborhoods.ingestion import download
-from neighborhoods.ingestion import assembly
-from neighborhoods.ingestion import nuswide
+from neighborhoods.ingestion import assembly, download, nuswide
 
 GOOD = fx.jpeg_bytes()
 
 
 def _statuses(table) -> dict:
-    return dict(zip(table.column("image_id").to_pylist(), table.column("status").to_pylist()))
+    return dict(zip(table.column("image_id").to_pylist(), table.column("status").to_pylist(), strict=True))
 
 
 def test_download_resumes_and_drops_bad_images_by_reason(tmp_path):
@@ -47,7 +45,9 @@ def test_download_resumes_and_drops_bad_images_by_reason(tmp_path):
         assert _statuses(again) == expected and dict(server.requests) == first  # nothing asked twice
     assert not list(folder.rglob("*.tmp"))
     download.link_images(status, labelled, folder, tmp_path / "images")
-    linked = sorted(p.relative_to(tmp_path / "images").as_posix() for p in (tmp_path / "images").rglob("*.jpg"))
+    linked = sorted(
+        p.relative_to(tmp_path / "images").as_posix() for p in (tmp_path / "images").rglob("*.jpg")
+    )
     assert linked == ["actor/0001_1001.jpg", "actor/0002_1002.jpg", "sky/0002_1008.jpg"]
 
 

@@ -89,7 +89,9 @@ def test_at_most_matches_exactly_one_to_n():
 
 
 def _numbers(rng: random.Random) -> str:
-    return rng.choice(["0", "1", "2", "3", "6", "9", "10", "20", "21", "99", "100", "101", "5000", "007", "-1", ""])
+    return rng.choice(
+        ["0", "1", "2", "3", "6", "9", "10", "20", "21", "99", "100", "101", "5000", "007", "-1", ""]
+    )
 
 
 def _neighbors_candidate(rng: random.Random) -> str:
@@ -144,7 +146,15 @@ def test_every_name_the_patterns_accept_parses_and_back():
 
 
 def test_kind_patterns_accept_only_their_kind():
-    names = ["visual", "upper", "knn", "tagonly-tau5", "nbrvote-sets-M6", "nbr-sets-m3-M6", "nbr-tags-tau5-m3-M6-tagvec"]
+    names = [
+        "visual",
+        "upper",
+        "knn",
+        "tagonly-tau5",
+        "nbrvote-sets-M6",
+        "nbr-sets-m3-M6",
+        "nbr-tags-tau5-m3-M6-tagvec",
+    ]
     trained = re.compile(experiments.experiment_pattern(*experiments.TRAINED, max_rank=MAX_RANK))
     for name in names:
         assert bool(trained.fullmatch(name)) == experiments.parse(name).trained, name

@@ -49,9 +49,7 @@ def image_table(tmp_path_factory):
         1000: skimage.data.camera(),  # grayscale
         3: skimage.data.astronaut(),
         19: skimage.data.rocket(),
-        5: np.dstack(
-            [skimage.data.coffee(), np.full(skimage.data.coffee().shape[:2], 200, np.uint8)]
-        ),
+        5: np.dstack([skimage.data.coffee(), np.full(skimage.data.coffee().shape[:2], 200, np.uint8)]),
     }
     paths = []
     for i, (image_id, array) in enumerate(sources.items()):
@@ -192,7 +190,15 @@ def test_a_rerun_extracts_only_new_and_changed_images(own_images, classifier, tm
     Image.fromarray(skimage.data.chelsea()).resize((90, 70)).save(root / paths[2])  # replaced
     Image.fromarray(skimage.data.coffee()).save(root / "sub" / "new.png")  # a new image, row 6
     table = parquet.read(images, parquet.IMAGES)
-    row = {"image_id": 77, "path": "sub/new.png", "labels": [], "tags": [], "sets": [], "groups": [], "owner": None}
+    row = {
+        "image_id": 77,
+        "path": "sub/new.png",
+        "labels": [],
+        "tags": [],
+        "sets": [],
+        "groups": [],
+        "owner": None,
+    }
     parquet.write(pa.concat_tables([table, pa.Table.from_pylist([row], parquet.IMAGES)]), images)
 
     assert _extract(images, root, out) == {"reused": 5, "extracted": 2}
@@ -202,7 +208,12 @@ def test_a_rerun_extracts_only_new_and_changed_images(own_images, classifier, tm
     np.testing.assert_array_equal(got[unchanged], first[unchanged])  # reused, not recomputed
     assert not np.allclose(got[2], first[2])
     for i in (2, 6):
-        np.testing.assert_allclose(got[i], _forward(classifier, root / paths[i] if i < 6 else root / "sub/new.png"), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(
+            got[i],
+            _forward(classifier, root / paths[i] if i < 6 else root / "sub/new.png"),
+            atol=1e-4,
+            rtol=1e-4,
+        )
 
 
 def test_rows_are_reused_only_from_the_same_weights_and_a_consistent_pair(own_images, tmp_path):
@@ -231,6 +242,10 @@ def test_images_are_keyed_by_the_manifest_given(own_images, tmp_path):
     manifest.write(root, listing)
     _extract(images, root, out, image_manifest=listing)
     table = parquet.read(listing, manifest.MANIFEST)
-    bumped = pc.if_else(pc.equal(table.column("path"), paths[0]), pc.add(table.column("mtime_ns"), 1), table.column("mtime_ns"))
+    bumped = pc.if_else(
+        pc.equal(table.column("path"), paths[0]),
+        pc.add(table.column("mtime_ns"), 1),
+        table.column("mtime_ns"),
+    )
     parquet.write(table.set_column(2, "mtime_ns", bumped), listing)
     assert _extract(images, root, out, image_manifest=listing) == {"reused": 5, "extracted": 1}

@@ -86,10 +86,12 @@ def test_neighbor_label_agreement_perfect_neighbors_give_one():
 
 def test_score_shares_hand_worked():
     # h = 2, one extra tag column that must be ignored; 2 labels, 3 images.
-    W_y = np.array([
-        [1.0, 0.0, 0.0, 2.0, 100.0],
-        [0.0, -1.0, 1.0, 1.0, 100.0],
-    ])
+    W_y = np.array(
+        [
+            [1.0, 0.0, 0.0, 2.0, 100.0],
+            [0.0, -1.0, 1.0, 1.0, 100.0],
+        ]
+    )
     v_x = np.array([[3.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
     v_z = np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
     shares = score_shares(W_y, v_x, v_z)
@@ -123,8 +125,15 @@ def test_figure5_writes_files(tmp_path):
     rng = np.random.default_rng(3)
     y, model, visual = fake_scores(rng)
     stem = tmp_path / "figs" / "fig5"
-    figure5(stem, concepts=CONCEPTS, y_true=y, model_scores=model, visual_scores=visual,
-            label_frequency=y.mean(axis=0), highlight=("wedding", "food"))
+    figure5(
+        stem,
+        concepts=CONCEPTS,
+        y_true=y,
+        model_scores=model,
+        visual_scores=visual,
+        label_frequency=y.mean(axis=0),
+        highlight=("wedding", "food"),
+    )
     assert_written(stem)
 
 
@@ -132,9 +141,15 @@ def test_figure5_missing_concept_is_a_clear_error(tmp_path):
     rng = np.random.default_rng(3)
     y, model, visual = fake_scores(rng)
     with pytest.raises(ValueError, match="weddings.*sky"):
-        figure5(tmp_path / "fig5", concepts=CONCEPTS, y_true=y, model_scores=model,
-                visual_scores=visual, label_frequency=y.mean(axis=0),
-                highlight=("weddings", "food"))
+        figure5(
+            tmp_path / "fig5",
+            concepts=CONCEPTS,
+            y_true=y,
+            model_scores=model,
+            visual_scores=visual,
+            label_frequency=y.mean(axis=0),
+            highlight=("weddings", "food"),
+        )
 
 
 def test_figure6_writes_files(tmp_path):
@@ -144,16 +159,24 @@ def test_figure6_writes_files(tmp_path):
 
 
 def sweep(values, rng):
-    return pd.DataFrame({
-        "value": values, "mAP_L": 50 + rng.random(len(values)), "mAP_L_std": 0.2,
-        "mAP_I": 78 + rng.random(len(values)), "mAP_I_std": 0.1,
-    })
+    return pd.DataFrame(
+        {
+            "value": values,
+            "mAP_L": 50 + rng.random(len(values)),
+            "mAP_L_std": 0.2,
+            "mAP_I": 78 + rng.random(len(values)),
+            "mAP_I_std": 0.1,
+        }
+    )
 
 
 def test_figure7_and_figure8_write_files(tmp_path):
     rng = np.random.default_rng(4)
-    sweeps = {"m": sweep([1, 2, 3, 4], rng), "M": sweep([3, 6, 12], rng),
-              "tau": sweep([1000, 5000, 10000], rng)}
+    sweeps = {
+        "m": sweep([1, 2, 3, 4], rng),
+        "M": sweep([3, 6, 12], rng),
+        "tau": sweep([1000, 5000, 10000], rng),
+    }
     baseline = {"mAP_L": 45.8, "mAP_I": 77.2}
     figure7(tmp_path / "fig7", sweeps, baseline)
     assert_written(tmp_path / "fig7")
@@ -168,10 +191,24 @@ def test_figure3_and_figure4_write_files(tmp_path):
     W_y = rng.normal(size=(L, 2 * h + 3))
     shares = score_shares(W_y, rng.random((20, h)), rng.random((20, h)))
     images = [rng.integers(0, 256, (32, 40, 3), dtype=np.uint8) for _ in range(3)]
-    figure3(tmp_path / "fig3", W_y=W_y, hidden=h, concepts=CONCEPTS, shares=shares,
-            images=images, example_titles=["a", "b", "c"])
+    figure3(
+        tmp_path / "fig3",
+        W_y=W_y,
+        hidden=h,
+        concepts=CONCEPTS,
+        shares=shares,
+        images=images,
+        example_titles=["a", "b", "c"],
+    )
     assert_written(tmp_path / "fig3")
-    examples = [{"image": images[0], "neighbors": images * 2, "truth": ["sky", "dog"],
-                 "visual_top3": ["sky", "map", "food"], "model_top3": ["dog", "sky", "map"]}] * 2
+    examples = [
+        {
+            "image": images[0],
+            "neighbors": images * 2,
+            "truth": ["sky", "dog"],
+            "visual_top3": ["sky", "map", "food"],
+            "model_top3": ["dog", "sky", "map"],
+        }
+    ] * 2
     figure4(tmp_path / "fig4", examples)
     assert_written(tmp_path / "fig4")

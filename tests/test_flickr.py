@@ -14,10 +14,7 @@ import pytest
 import release_fixture as fx
 from fake_flickr import FakeFlickr
 
-from neighborhoods.ingestion import download
-from neighborhoods.ingestion import flickr
-from neighborhoods.ingestion import assembly
-from neighborhoods.ingestion import nuswide
+from neighborhoods.ingestion import assembly, download, flickr, nuswide
 
 KEY = "f00dfeedcafe4b1d9e8a7c6b5a4f3e2d"  # what a real key looks like: 32 hex digits
 INFO, CONTEXTS = flickr.GET_INFO, flickr.GET_CONTEXTS
@@ -55,7 +52,9 @@ def test_photo_not_found_is_an_answer_not_a_retry():
 def test_invalid_key_stops_at_once_without_showing_it(tmp_path, caplog):
     cache = flickr.Cache(tmp_path / "cache")
     with FakeFlickr(KEY, PHOTOS) as server, pytest.raises(flickr.InvalidKey, match="code 100") as error:
-        flickr.crawl([1001, 1002], [INFO], cache, lambda: _client(server, key="0123456789abcdef0123456789abcdef"))
+        flickr.crawl(
+            [1001, 1002], [INFO], cache, lambda: _client(server, key="0123456789abcdef0123456789abcdef")
+        )
     assert sum(server.requests.values()) == 1
     assert "0123456789abcdef" not in str(error.value) + caplog.text
 
@@ -63,7 +62,9 @@ def test_invalid_key_stops_at_once_without_showing_it(tmp_path, caplog):
 def test_retries_run_out_with_a_clear_error():
     with (
         FakeFlickr(KEY, PHOTOS, faults={(1001, INFO): ["502"] * 10}) as server,
-        pytest.raises(flickr.FlickrError, match=r"no answer after 4 attempts \(last: HTTP 502\).*rerun to resume") as error,
+        pytest.raises(
+            flickr.FlickrError, match=r"no answer after 4 attempts \(last: HTTP 502\).*rerun to resume"
+        ) as error,
     ):
         _client(server).call(INFO, 1001)
     assert server.requests[(1001, INFO)] == 4 and KEY not in str(error.value)
@@ -85,7 +86,9 @@ def test_missing_key_is_explained():
 
 
 def _files_text(folder: Path) -> str:
-    return "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file() and p.suffix != ".jpg")
+    return "".join(
+        p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file() and p.suffix != ".jpg"
+    )
 
 
 def _parquet_bytes(folder: Path) -> bytes:
@@ -135,7 +138,12 @@ def test_shards_fill_one_cache_and_a_reused_crawl_asks_nothing(tmp_path):
     with FakeFlickr(KEY, answered) as server:
         for index in range(3):
             shard = flickr.shard(photos, index, 3)
-            flickr.crawl(shard, [INFO, CONTEXTS], flickr.Cache(tmp_path / "shared", f"shard{index}of3"), lambda: _client(server))
+            flickr.crawl(
+                shard,
+                [INFO, CONTEXTS],
+                flickr.Cache(tmp_path / "shared", f"shard{index}of3"),
+                lambda: _client(server),
+            )
     assert len(list((tmp_path / "shared").glob("shard*of3-*.jsonl"))) == 3
     assert set(server.requests.values()) == {1} and len(server.requests) == 60
     metadata = flickr.load_metadata(photos, [INFO, CONTEXTS], tmp_path / "mine", reuse=tmp_path / "shared")
@@ -145,7 +153,9 @@ def test_shards_fill_one_cache_and_a_reused_crawl_asks_nothing(tmp_path):
         raise AssertionError("a complete crawl must not need a key")
 
     known = flickr.Cache(tmp_path / "shared").done()
-    summary = flickr.crawl(photos, [INFO, CONTEXTS], flickr.Cache(tmp_path / "mine"), no_key_needed, known=known)
+    summary = flickr.crawl(
+        photos, [INFO, CONTEXTS], flickr.Cache(tmp_path / "mine"), no_key_needed, known=known
+    )
     assert summary["cached"] == 60 and summary["asked"] == 0
 
 
@@ -171,7 +181,10 @@ def test_a_stored_answer_that_is_not_utf8_is_named_and_asked_again(tmp_path, cap
         flickr.crawl([1001, 1002], [INFO], flickr.Cache(cache), lambda: _client(server))
     assert server.requests[(1001, INFO)] == 2 and server.requests[(1002, INFO)] == 1
     assert f"{part}:1: not a complete answer record; ignored" in caplog.text
-    assert flickr.load_metadata([1001, 1002], [INFO], cache).column("tags").to_pylist() == [["sky", "blue"], ["dog"]]
+    assert flickr.load_metadata([1001, 1002], [INFO], cache).column("tags").to_pylist() == [
+        ["sky", "blue"],
+        ["dog"],
+    ]
 
 
 CRAWLER = """
@@ -179,7 +192,9 @@ import logging, sys
 from neighborhoods.ingestion import flickr
 logging.basicConfig(level=logging.INFO)
 photos = list(range(5000, 5040))
-client = lambda: flickr.Client(sys.argv[1], flickr.api_key(), per_hour=3600 * 25, timeout=2, retries=2, backoff=0.01)
+client = lambda: flickr.Client(
+    sys.argv[1], flickr.api_key(), per_hour=3600 * 25, timeout=2, retries=2, backoff=0.01
+)
 try:
     print(flickr.crawl(photos, [flickr.GET_INFO, flickr.GET_CONTEXTS], flickr.Cache(sys.argv[2]), client))
 except flickr.FlickrError as error:
@@ -189,7 +204,13 @@ except flickr.FlickrError as error:
 
 def _crawler(server: FakeFlickr, cache: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": SRC, "FLICKR_API_KEY": KEY}
-    return subprocess.Popen([sys.executable, "-c", CRAWLER, server.url, str(cache)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", CRAWLER, server.url, str(cache)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _answers(cache: Path) -> int:

@@ -25,7 +25,9 @@ print(int((product != 0).sum()))
 
 
 def subnormals_left(flush: bool) -> int:
-    run = subprocess.run([sys.executable, "-c", PROGRAM.format(flush=flush)], capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", PROGRAM.format(flush=flush)], capture_output=True, text=True, check=True
+    )
     return int(run.stdout)
 
 

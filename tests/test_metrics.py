@@ -18,7 +18,7 @@ def exact_ap(y, s):
     positives = sum(y)
     ap, prev_recall = Fraction(0), Fraction(0)
     for t in sorted(set(s), reverse=True):
-        hits = [yi for yi, si in zip(y, s) if si >= t]
+        hits = [yi for yi, si in zip(y, s, strict=True) if si >= t]
         recall = Fraction(sum(hits), positives)
         ap += (recall - prev_recall) * Fraction(sum(hits), len(hits))
         prev_recall = recall
@@ -136,8 +136,9 @@ def test_perfect_scores():
     y3 = np.zeros((40, 10), dtype=bool)
     for row in y3:
         row[rng.choice(10, size=3, replace=False)] = True
-    assert all(v == pytest.approx(100.0) for k, v in evaluate(y3, y3 * 1.0).items()
-               if k != "n_labels_evaluated")
+    assert all(
+        v == pytest.approx(100.0) for k, v in evaluate(y3, y3 * 1.0).items() if k != "n_labels_evaluated"
+    )
 
 
 def test_all_scores_tied():

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from neighborhoods.model import NeighborhoodModel, Logistic
+from neighborhoods.model import Logistic, NeighborhoodModel
 
 
 def relu(a):

@@ -10,8 +10,8 @@ from neighborhoods import jaccard, seeds, vocabularies
 from neighborhoods import neighbors as nbmod
 from neighborhoods.jaccard import TieOrder, jaccard_topk, jaccard_topk_blocked, select_topk
 from neighborhoods.neighbors import metadata_neighbors
-from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
 from neighborhoods.parquet import IMAGES, NEIGHBORS, SPLIT
+from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
 
 
 def visit_index(ties, i, j):
@@ -252,21 +252,21 @@ def as_dict(table):
 
 def test_metadata_neighbors_match_brute_force_within_subsets():
     images, split = make_tables()
-    out = metadata_neighbors(images, split, "sets", max_rank=6, seed=5)
+    out = metadata_neighbors(images, split, "sets", max_rank=6, seed=5, k=0)
     assert out.schema == NEIGHBORS
     assert out.column("image_id").to_pylist() == split.column("image_id").to_pylist()
     assert out.column("subset").to_pylist() == split.column("subset").to_pylist()
 
     ids = split.column("image_id").to_numpy()
     subsets = np.array(split.column("subset").to_pylist())
-    sets = dict(zip(images.column("image_id").to_pylist(), images.column("sets").to_pylist()))
+    sets = dict(zip(images.column("image_id").to_pylist(), images.column("sets").to_pylist(), strict=True))
     got = as_dict(out)
-    for index, subset in enumerate(("train", "val", "test")):
+    for subset in ("train", "val", "test"):
         members = ids[subsets == subset]
-        # The documented tie order: drawn per subset from its own stream of the seed.
-        ties = TieOrder.draw(members, seeds.derive(5, index))
+        # The documented tie order: drawn per subset from its own stream (seeds.ties).
+        ties = TieOrder.draw(members, seeds.ties(5, 0, subset))
         expected_nb, expected_sim = brute_force([set(sets[i]) for i in members], 6, ties)
-        for i, nb, sim in zip(members, expected_nb, expected_sim):
+        for i, nb, sim in zip(members, expected_nb, expected_sim, strict=True):
             assert got[i][1] == members[nb].tolist()
             np.testing.assert_array_equal(np.float32(got[i][2]), sim)
             assert got[i][0] == subset
@@ -274,12 +274,12 @@ def test_metadata_neighbors_match_brute_force_within_subsets():
 
 def test_subsets_never_mix_and_file_order_does_not_matter():
     images, split = make_tables(seed=1)
-    out = as_dict(metadata_neighbors(images, split, "tags", max_rank=5, seed=0, tau=6))
+    out = as_dict(metadata_neighbors(images, split, "tags", max_rank=5, seed=0, k=0, tau=6))
     for subset, neighbors, _ in out.values():
         assert {out[j][0] for j in neighbors} == {subset}
     p = np.random.default_rng(9).permutation(images.num_rows)
     q = np.random.default_rng(10).permutation(split.num_rows)
-    shuffled = metadata_neighbors(images.take(p), split.take(q), "tags", max_rank=5, seed=0, tau=6)
+    shuffled = metadata_neighbors(images.take(p), split.take(q), "tags", max_rank=5, seed=0, k=0, tau=6)
     assert as_dict(shuffled) == out
 
 
@@ -290,25 +290,32 @@ def test_tag_vocabulary_is_counted_on_train_only():
     # "common" is on 3 train images, "rare" on 2; "testonly" is on every test image.
     tags = [["common"]] * 3 + [["rare"]] * 2 + [[]] + [["testonly"]] * 6
     images = pa.table(
-        {"image_id": ids, "path": [""] * n, "labels": [[]] * n, "tags": tags,
-         "sets": [[]] * n, "groups": [[]] * n, "owner": [None] * n},
+        {
+            "image_id": ids,
+            "path": [""] * n,
+            "labels": [[]] * n,
+            "tags": tags,
+            "sets": [[]] * n,
+            "groups": [[]] * n,
+            "owner": [None] * n,
+        },
         schema=IMAGES,
     )
     split = pa.table({"image_id": ids, "subset": subsets}, schema=SPLIT)
-    out = as_dict(metadata_neighbors(images, split, "tags", max_rank=2, seed=0, tau=2))
+    out = as_dict(metadata_neighbors(images, split, "tags", max_rank=2, seed=0, k=0, tau=2))
     assert all(out[i][2] == [0.0, 0.0] for i in ids[6:])  # "testonly" is not in the vocabulary
     assert out[100][2] == [1.0, 1.0]
 
 
 def test_seed_changes_only_tie_order():
     images, split = make_tables(seed=2)
-    a = metadata_neighbors(images, split, "tags", max_rank=6, seed=0, tau=8).to_pylist()
-    b = metadata_neighbors(images, split, "tags", max_rank=6, seed=1, tau=8).to_pylist()
+    a = metadata_neighbors(images, split, "tags", max_rank=6, seed=0, k=0, tau=8).to_pylist()
+    b = metadata_neighbors(images, split, "tags", max_rank=6, seed=1, k=0, tau=8).to_pylist()
     assert [r["similarity"] for r in a] == [r["similarity"] for r in b]
-    for ra, rb in zip(a, b):
+    for ra, rb in zip(a, b, strict=True):
         last = ra["similarity"][-1]
-        sure_a = {j for j, s in zip(ra["neighbors"], ra["similarity"]) if s > last}
-        sure_b = {j for j, s in zip(rb["neighbors"], rb["similarity"]) if s > last}
+        sure_a = {j for j, s in zip(ra["neighbors"], ra["similarity"], strict=True) if s > last}
+        sure_b = {j for j, s in zip(rb["neighbors"], rb["similarity"], strict=True) if s > last}
         assert sure_a == sure_b
     assert [r["neighbors"] for r in a] != [r["neighbors"] for r in b]
 
@@ -316,18 +323,18 @@ def test_seed_changes_only_tie_order():
 def test_metadata_neighbors_errors():
     images, split = make_tables()
     with pytest.raises(ValueError, match="unknown metadata kind"):
-        metadata_neighbors(images, split, "owner", max_rank=3, seed=0)
+        metadata_neighbors(images, split, "owner", max_rank=3, seed=0, k=0)
     with pytest.raises(ValueError, match="need tau"):
-        metadata_neighbors(images, split, "tags", max_rank=3, seed=0)
+        metadata_neighbors(images, split, "tags", max_rank=3, seed=0, k=0)
     with pytest.raises(ValueError, match="whole vocabulary"):
-        metadata_neighbors(images, split, "sets", max_rank=3, seed=0, tau=10)
+        metadata_neighbors(images, split, "sets", max_rank=3, seed=0, k=0, tau=10)
     with pytest.raises(ValueError, match="need more than max_rank=60"):
-        metadata_neighbors(images, split, "sets", max_rank=60, seed=0)
+        metadata_neighbors(images, split, "sets", max_rank=60, seed=0, k=0)
     with pytest.raises(ValueError, match="not in the images table"):
-        metadata_neighbors(images.slice(1), split, "sets", max_rank=3, seed=0)
+        metadata_neighbors(images.slice(1), split, "sets", max_rank=3, seed=0, k=0)
     bad = pa.table({"image_id": split.column("image_id"), "subset": ["dev"] * split.num_rows})
     with pytest.raises(ValueError, match="unknown subset"):
-        metadata_neighbors(images, bad, "sets", max_rank=3, seed=0)
+        metadata_neighbors(images, bad, "sets", max_rank=3, seed=0, k=0)
 
 
 # ---- vocabulary generalization (Fig. 8) ----------------------------------------------------
@@ -345,19 +352,23 @@ def test_overlap_vocabularies_share_the_requested_part_of_equal_halves(overlap, 
 
 def test_vocabulary_split_neighbors_use_each_subsets_own_vocabulary():
     images, split = make_tables(seed=2, n=120)
-    out = as_dict(nbmod.vocabulary_split_neighbors(images, split, size=6, overlap=50, max_rank=5, seed=4))
+    out = as_dict(
+        nbmod.vocabulary_split_neighbors(images, split, size=6, overlap=50, max_rank=5, seed=4, k=0)
+    )
     ids = split.column("image_id").to_numpy()
     subsets = np.array(split.column("subset").to_pylist())
-    tags = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist()))
+    tags = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist(), strict=True))
     top = tag_vocabulary([tags[i] for i in ids[subsets == "train"]], 6)
-    train_vocabulary, test_vocabulary = vocabularies.overlap_vocabularies(top, 50, seed=4)
-    for index, (subset, vocabulary) in enumerate(
-        [("train", train_vocabulary), ("val", train_vocabulary), ("test", test_vocabulary)]
-    ):
+    train_vocabulary, test_vocabulary = vocabularies.overlap_vocabularies(top, 50, seeds.vocabulary(4, 0))
+    for subset, vocabulary in [
+        ("train", train_vocabulary),
+        ("val", train_vocabulary),
+        ("test", test_vocabulary),
+    ]:
         members = ids[subsets == subset]
-        ties = TieOrder.draw(members, seeds.derive(4, index))
+        ties = TieOrder.draw(members, seeds.ties(4, 0, subset))
         expected_nb, _ = brute_force([set(tags[i]) & set(vocabulary) for i in members], 5, ties)
-        for i, nb in zip(members, expected_nb):
+        for i, nb in zip(members, expected_nb, strict=True):
             assert out[i][1] == members[nb].tolist()
 
 
@@ -365,15 +376,19 @@ def test_training_neighbors_do_not_depend_on_the_overlap():
     """Why Fig. 8 trains one model per split: only the test subset's neighbors change with P."""
     images, split = make_tables(seed=5, n=120)
     tables_by_overlap = {
-        p: as_dict(nbmod.vocabulary_split_neighbors(images, split, size=8, overlap=p, max_rank=4, seed=1))
+        p: as_dict(
+            nbmod.vocabulary_split_neighbors(images, split, size=8, overlap=p, max_rank=4, seed=1, k=0)
+        )
         for p in (0, 50, 100)
     }
-    subsets = dict(zip(split.column("image_id").to_pylist(), split.column("subset").to_pylist()))
+    subsets = dict(zip(split.column("image_id").to_pylist(), split.column("subset").to_pylist(), strict=True))
     for image_id, subset in subsets.items():
         found = {p: table[image_id] for p, table in tables_by_overlap.items()}
         if subset != "test":
             assert found[0] == found[50] == found[100]
-    assert any(tables_by_overlap[0][i] != tables_by_overlap[100][i] for i, s in subsets.items() if s == "test")
+    assert any(
+        tables_by_overlap[0][i] != tables_by_overlap[100][i] for i, s in subsets.items() if s == "test"
+    )
 
 
 def in_degree(neighbors, n):
@@ -394,8 +409,18 @@ def test_ties_and_fill_are_spread_over_the_candidates_not_given_to_hubs(sets_of)
 def test_each_tied_candidate_is_equally_likely_to_be_chosen():
     """Query 0 shares one item with rows 1-4 (all tied at 1/2 after row 5, its best match);
     over seeds, each of the four takes the single remaining slot about equally often."""
-    sets = [{"a", "b"}, {"a", "c"}, {"a", "d"}, {"a", "e"}, {"a", "f"}, {"a", "b"}, *[{f"z{i}"} for i in range(10)]]
+    sets = [
+        {"a", "b"},
+        {"a", "c"},
+        {"a", "d"},
+        {"a", "e"},
+        {"a", "f"},
+        {"a", "b"},
+        *[{f"z{i}"} for i in range(10)],
+    ]
     X = as_matrix(sets)
-    chosen = [int(jaccard_topk(X, 2, TieOrder.draw(np.arange(len(sets)), seed))[0][0, 1]) for seed in range(800)]
+    chosen = [
+        int(jaccard_topk(X, 2, TieOrder.draw(np.arange(len(sets)), seed))[0][0, 1]) for seed in range(800)
+    ]
     counts = np.bincount(chosen, minlength=5)[1:5]
     assert counts.sum() == 800 and counts.min() > 150  # 200 expected each; a bias would show

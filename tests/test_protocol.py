@@ -4,12 +4,19 @@ import pytest
 
 from neighborhoods import experiments, protocol
 from neighborhoods.reporting import paper
+from neighborhoods.settings import TrainingSettings
 
 CONFIG = {
     "model": {"m": 3, "M": 6},
     "neighbors": {"tau": 5000},
     "features": {"backbone": "efficientnet_lite0"},
-    "sweeps": {"m": [1, 3, 5], "M": [2, 6, 12], "tau": [300, 5000], "vocabulary": 2000, "overlap": [0, 50, 100]},
+    "sweeps": {
+        "m": [1, 3, 5],
+        "M": [2, 6, 12],
+        "tau": [300, 5000],
+        "vocabulary": 2000,
+        "overlap": [0, 50, 100],
+    },
 }
 
 
@@ -93,8 +100,32 @@ def test_each_target_lists_the_experiments_it_reads(plan):
     assert plan.experiments("fig8") == ["nbr-tagsplit2000-overlap100-m3-M6", "visual"]
     assert plan.experiments("table4") == ["nbr-tags-tau5000-m3-M6", "nbr-sets-m3-M6", "nbr-groups-m3-M6"]
     assert plan.experiments("fig5") == ["nbr-tags-tau5000-m3-M6", "visual"]
-    every = {name for target in ("table2", "table3", "table4", "fig7", "fig8") for name in plan.experiments(target)}
+    every = {
+        name for target in ("table2", "table3", "table4", "fig7", "fig8") for name in plan.experiments(target)
+    }
     for name in every:  # all of them in the grammar
         assert experiments.parse(name).name == name
     with pytest.raises(ValueError, match="unknown target"):
         plan.experiments("table9")
+
+
+def test_tables_and_settings_travel_as_plain_values(plan):
+    """Snakemake compares params between runs as plain values: both round-trip through them."""
+    for table in plan.tables.values():
+        assert protocol.Table.from_dict(table.as_dict()) == table
+    settings = TrainingSettings.from_config(
+        {
+            "model": {
+                **dict.fromkeys(("hidden", "batch_size", "epochs", "test_samples"), 5),
+                **dict.fromkeys(("dropout", "l2", "lr"), 0.5),
+                "device": "cpu",
+                "feature_dtype": "float16",
+            },
+            "baselines": {"logistic_lr": [0.1, 0.01]},
+        }
+    )
+    assert TrainingSettings.from_dict(settings.as_dict()) == settings
+    assert settings.learning_rates("neighborhood") == (0.5,) and settings.learning_rates("upper") == (
+        0.1,
+        0.01,
+    )

@@ -49,7 +49,11 @@ def test_the_manifest_lists_every_file_below_and_changes_with_any_of_them(tmp_pa
     assert table.column("size").to_pylist() == [4, 3]
     rows, sizes, mtimes = manifest.lookup(table, ["sky/1.jpg", "sky/gone.jpg"])
     assert rows.tolist() == [1, -1]
-    assert sizes.tolist() == [3, -1] and mtimes[0] == (root / "sky" / "1.jpg").stat().st_mtime_ns and mtimes[1] == -1
+    assert (
+        sizes.tolist() == [3, -1]
+        and mtimes[0] == (root / "sky" / "1.jpg").stat().st_mtime_ns
+        and mtimes[1] == -1
+    )
 
     first = manifest.fingerprint(root)
     assert first.startswith("2 files, sha256:") and manifest.fingerprint(root) == first
@@ -84,7 +88,11 @@ def test_image_changes_rerun_the_manifest_and_extract_only_the_changed_image(syn
     assert dry_run(synthetic, FEATURES) == {}  # the listing is as recorded again
 
     _, before = parquet.read_features(synthetic / FEATURES)
-    paths = parquet.read(synthetic / "results" / "synthetic" / "data" / "images.parquet").column("path").to_pylist()
+    paths = (
+        parquet.read(synthetic / "results" / "synthetic" / "data" / "images.parquet")
+        .column("path")
+        .to_pylist()
+    )
     replaced = images / paths[7]
     with Image.open(replaced) as image:
         image.transpose(Image.Transpose.ROTATE_180).save(replaced)
@@ -128,7 +136,9 @@ def nuswide(tmp_path):
     write_release(tmp_path / "NUS-WIDE")
     write_images(tmp_path / "Flickr")
     photos = [1001, 1002, 1005, 1007, 1008, 1009, 1010]
-    (tmp_path / "metadata.csv").write_text("photo_id,tags,sets,groups\n" + "".join(f"{p},,s{p},g1\n" for p in photos))
+    (tmp_path / "metadata.csv").write_text(
+        "photo_id,tags,sets,groups\n" + "".join(f"{p},,s{p},g1\n" for p in photos)
+    )
     workdir = tmp_path / "run"
     workdir.mkdir()
     (workdir / "config.yaml").write_text(yaml.safe_dump(nuswide_config(tmp_path)))
@@ -177,7 +187,15 @@ def test_a_missing_release_folder_is_named(tmp_path):
     config = nuswide_config(tmp_path)  # nothing written there
     (tmp_path / "Flickr").mkdir()
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path), "-n", IMAGES]
+    command = [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "-n",
+        IMAGES,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     output = result.stdout + result.stderr

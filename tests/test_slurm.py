@@ -95,8 +95,9 @@ def run(cluster, tmp_path_factory):
 def run_in_own_group(command: list[str], timeout: float) -> tuple[int, str]:
     """Run in a process group of its own, so that an interrupted test (Ctrl-C, pytest timeout)
     stops Snakemake too: SIGINT first (it cancels its SLURM jobs), SIGKILL if that is ignored."""
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     try:
         output, _ = process.communicate(timeout=timeout)
         return process.returncode, output

@@ -5,7 +5,7 @@ from neighborhoods import splits
 
 
 def subsets_of(table):
-    return dict(zip(table.column("image_id").to_pylist(), table.column("subset").to_pylist()))
+    return dict(zip(table.column("image_id").to_pylist(), table.column("subset").to_pylist(), strict=True))
 
 
 def test_sizes_from_fractions_and_counts():

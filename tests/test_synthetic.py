@@ -12,8 +12,8 @@ from PIL import Image
 
 from neighborhoods import parquet
 from neighborhoods.generated.concepts import CONCEPTS, EVENTS, SCENES, SYNONYMS, kind
-from neighborhoods.ingestion.filtering import drop_unusable
 from neighborhoods.generated.dataset import generate, glyph_design, sample_images, sample_world
+from neighborhoods.ingestion.filtering import drop_unusable
 
 SMALL = dict(images=300, users=40, topics=6, image_size=64)
 
@@ -32,7 +32,9 @@ def small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def large(tmp_path_factory) -> Path:
     """~1500 images for statistics that are too noisy at a few hundred; tiny pixels keep it fast."""
-    return _generate(tmp_path_factory.mktemp("large"), seed=0, images=1500, users=125, topics=12, image_size=32)
+    return _generate(
+        tmp_path_factory.mktemp("large"), seed=0, images=1500, users=125, topics=12, image_size=32
+    )
 
 
 def _images(root: Path) -> dict[str, bytes]:
@@ -89,7 +91,11 @@ def test_unusable_images_are_made_and_dropped(small):
     counts = json.loads((small / "out" / "ingest_counts.json").read_text())
     assert counts["input"] == SMALL["images"]
     assert counts["no_labels"] > 0 and counts["no_metadata"] > 0
-    assert counts["kept"] == _table(small).num_rows == counts["input"] - counts["no_labels"] - counts["no_metadata"]
+    assert (
+        counts["kept"]
+        == _table(small).num_rows
+        == counts["input"] - counts["no_labels"] - counts["no_metadata"]
+    )
     assert drop_unusable(_table(small))[1]["kept"] == counts["kept"]  # nothing unusable left
 
 
@@ -151,7 +157,7 @@ def test_sets_are_single_owner_and_single_topic():
     world = sample_world(rng, images=600, users=50, topics=8)
     draft = sample_images(rng, world, 600)
     owners_topics: dict[str, set] = {}
-    for owner, topic, sets in zip(draft.owner, draft.topic, draft.sets):
+    for owner, topic, sets in zip(draft.owner, draft.topic, draft.sets, strict=True):
         for s in sets:
             owners_topics.setdefault(s, set()).add((int(owner), int(topic)))
     assert len(owners_topics) > 50
@@ -165,7 +171,7 @@ def test_sets_are_single_owner_and_single_topic():
 def test_glyphs_differ_in_two_of_three_attributes():
     designs = [glyph_design(i) for i in range(len(CONCEPTS))]
     for a, b in itertools.combinations(designs, 2):
-        assert sum(x != y for x, y in zip(a, b)) >= 2
+        assert sum(x != y for x, y in zip(a, b, strict=True)) >= 2
 
 
 def test_drop_unusable_counts_on_a_hand_built_table():
@@ -188,7 +194,12 @@ def test_drop_unusable_counts_on_a_hand_built_table():
             "sets": [r[2] for r in rows],
             "groups": [r[3] for r in rows],
         },
-        schema=pa.schema([(n, pa.list_(pa.string())) if n != "image_id" else (n, pa.int64()) for n in ("image_id", "labels", "tags", "sets", "groups")]),
+        schema=pa.schema(
+            [
+                (n, pa.list_(pa.string())) if n != "image_id" else (n, pa.int64())
+                for n in ("image_id", "labels", "tags", "sets", "groups")
+            ]
+        ),
     )
     kept, counts = drop_unusable(table)
     assert counts == {"input": 8, "no_labels": 3, "no_metadata": 2, "kept": 3}

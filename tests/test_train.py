@@ -9,7 +9,14 @@ from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.settings import TrainingSettings
 
 FIT = TrainingSettings(
-    hidden=32, dropout=0.5, l2=3e-3, lr=3e-3, batch_size=50, epochs=4, test_samples=10, logistic_lr=(1e-4, 3e-2)
+    hidden=32,
+    dropout=0.5,
+    l2=3e-3,
+    lr=3e-3,
+    batch_size=50,
+    epochs=4,
+    test_samples=10,
+    logistic_lr=(1e-4, 3e-2),
 )
 
 
@@ -73,7 +80,9 @@ def test_informative_neighbors_beat_visual_only():
     for name in ("visual", "nbr-sets-m3-M6"):
         experiment = experiments.parse(name)
         model, _ = train.fit(experiment, data, FIT, lr=FIT.lr, seed=0)
-        result[name] = metrics.evaluate(truth, train.predict(model, data, "test", experiment, samples=10, seed=0))["mAP_L"]
+        result[name] = metrics.evaluate(
+            truth, train.predict(model, data, "test", experiment, samples=10, seed=0)
+        )["mAP_L"]
     assert result["nbr-sets-m3-M6"] > result["visual"] + 10, result
 
 
@@ -102,7 +111,9 @@ def test_saved_model_predicts_the_same(tmp_path):
     experiment = experiments.parse("nbr-sets-m2-M4")
     settings = replace(FIT, epochs=1)
     model, _ = train.fit(experiment, data, settings, lr=FIT.lr, seed=0)
-    train.save(tmp_path / "model.pt", model, experiment, settings, lr=FIT.lr, backbone="toy", seed=7, data=data)
+    train.save(
+        tmp_path / "model.pt", model, experiment, settings, lr=FIT.lr, backbone="toy", seed=7, data=data
+    )
     saved = checkpoint.load(tmp_path / "model.pt")
     assert (saved.experiment, saved.settings, saved.lr, saved.seed) == (experiment.name, settings, FIT.lr, 7)
     assert (saved.backbone, saved.feature_dim, saved.concepts) == ("toy", 12, ["a", "b", "c"])
@@ -156,7 +167,8 @@ def test_logistic_baselines_keep_the_learning_rate_best_on_validation():
     chosen = history.loc[history["chosen"], "lr"].unique()
     assert list(chosen) == [best.idxmax()] == [lr] and set(history["lr"]) == {1e-4, 3e-2}
     rescored = metrics.evaluate(
-        data.subsets["val"].labels.numpy().astype(bool), train.predict(model, data, "val", experiments.parse("visual"), samples=1, seed=0)
+        data.subsets["val"].labels.numpy().astype(bool),
+        train.predict(model, data, "val", experiments.parse("visual"), samples=1, seed=0),
     )["mAP_L"]
     assert rescored == pytest.approx(best.max())
     _, nbr_history, nbr_lr = train.fit_experiment(experiments.parse("nbr-sets-m3-M6"), data, settings, seed=0)

@@ -98,9 +98,9 @@ def test_visual_neighbors_within_subsets_and_never_self():
     assert table.schema == NEIGHBORS
     assert table["image_id"].to_pylist() == split["image_id"].to_pylist()
     assert table["subset"].to_pylist() == split["subset"].to_pylist()
-    subset_of = dict(zip(split["image_id"].to_pylist(), split["subset"].to_pylist()))
+    subset_of = dict(zip(split["image_id"].to_pylist(), split["subset"].to_pylist(), strict=True))
     row_of = {image: i for i, image in enumerate(feature_ids.tolist())}
-    for image, subset, nbs, sims in zip(*(table[c].to_pylist() for c in NEIGHBORS.names)):
+    for image, subset, nbs, sims in zip(*(table[c].to_pylist() for c in NEIGHBORS.names), strict=True):
         assert len(nbs) == 6 and image not in nbs
         assert {subset_of[j] for j in nbs} == {subset}
         # nearest first, similarity = -squared distance, and nobody nearer in the subset

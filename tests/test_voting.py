@@ -20,7 +20,7 @@ def brute_vote(train, labels, queries, k, weighting):
         dist = [float(np.sqrt(((q - t) ** 2).sum())) for t in train]
         near = sorted(range(len(train)), key=lambda j: (dist[j], j))[:k]
         w = [1.0 if weighting == "uniform" else 1 / (dist[j] + voting.DISTANCE_EPS) for j in near]
-        for j, wj in zip(near, w):
+        for j, wj in zip(near, w, strict=True):
             scores[i] += wj * labels[j] / sum(w)
     return scores
 
@@ -89,7 +89,7 @@ def test_choose_knn_picks_the_best_setting_searching_once(monkeypatch):
     best, table = choose_knn(train, y_train, val, y_val, ks=ks, weightings=weightings)
     assert calls == [25]
     assert list(table.columns[:3]) == ["k", "weighting", "val_mAP_L"]
-    assert len(table) == 6 and set(zip(table.k, table.weighting)) == {
+    assert len(table) == 6 and set(zip(table.k, table.weighting, strict=True)) == {
         (k, w) for k in ks for w in weightings
     }
     top = table.loc[table.val_mAP_L.idxmax()]
@@ -176,7 +176,11 @@ def test_knn_on_split_scores_test_with_the_setting_chosen_on_val():
     f = data.features.numpy()
     train, test = data.subsets["train"], data.subsets["test"]
     expected = voting.knn_vote(
-        f[train.rows], train.labels.numpy(), f[test.rows], k=int(chosen["k"].item()), weighting=chosen["weighting"].item()
+        f[train.rows],
+        train.labels.numpy(),
+        f[test.rows],
+        k=int(chosen["k"].item()),
+        weighting=chosen["weighting"].item(),
     )
     np.testing.assert_array_equal(scores, expected)
 

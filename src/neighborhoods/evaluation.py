@@ -12,7 +12,9 @@ def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_p
     concepts = labels.read_concepts(concepts_path)
     image_ids, scores = parquet.read_scores(scores_path)
     if scores.shape[1] != len(concepts):
-        raise ValueError(f"{scores_path}: {scores.shape[1]} scores per image, expected {len(concepts)} concepts")
+        raise ValueError(
+            f"{scores_path}: {scores.shape[1]} scores per image, expected {len(concepts)} concepts"
+        )
     images = parquet.read(images_path, parquet.IMAGES)
     labels_of = labels.labels_by_id(images, concepts, dtype=bool)
     missing = [int(i) for i in image_ids if int(i) not in labels_of]
@@ -22,7 +24,9 @@ def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_p
     return metrics.evaluate(truth, np.asarray(scores, dtype=np.float64))
 
 
-def write_metrics(images_path: str | Path, concepts_path: str | Path, scores_path: str | Path, out_path: str | Path) -> dict:
+def write_metrics(
+    images_path: str | Path, concepts_path: str | Path, scores_path: str | Path, out_path: str | Path
+) -> dict:
     """Evaluate a scores file as written (so the metrics describe exactly that file) and
     save them as JSON; the scoring jobs call this, which saves one job per scores file."""
     result = evaluate_scores(images_path, concepts_path, scores_path)

@@ -97,11 +97,15 @@ def _previous(out_path: Path, sources_path: Path, ident: dict) -> tuple[pa.Table
         return None
     recorded = pq.read_schema(sources_path).metadata or {}
     if json.loads(recorded.get(IDENTITY, b"null")) != ident:
-        log.info("previous features were made as %s, now %s: every row is extracted", recorded.get(IDENTITY), ident)
+        log.info(
+            "previous features were made as %s, now %s: every row is extracted", recorded.get(IDENTITY), ident
+        )
         return None
     if (pq.read_schema(out_path).metadata or {}).get(TOKEN) != recorded.get(TOKEN):
         log.warning(
-            "%s and %s are not from one extraction (an interrupted write?): every row is extracted", out_path, sources_path
+            "%s and %s are not from one extraction (an interrupted write?): every row is extracted",
+            out_path,
+            sources_path,
         )
         return None
     _, features = parquet.read_features(out_path)
@@ -151,30 +155,64 @@ def extract(
         kept = reuse >= 0
         features[kept] = previous[1][reuse[kept]]
         previous = None  # the old features leave memory before the model runs
-    log.info("%s features of %d images: %d reused, %d to extract", backbone, len(paths), len(paths) - todo.size, todo.size)
+    log.info(
+        "%s features of %d images: %d reused, %d to extract",
+        backbone,
+        len(paths),
+        len(paths) - todo.size,
+        todo.size,
+    )
     if todo.size:
-        _extract_rows(net, ImageFiles(Path(image_root), paths, todo, net.transform), features, todo, dev, batch_size, workers)
+        _extract_rows(
+            net,
+            ImageFiles(Path(image_root), paths, todo, net.transform),
+            features,
+            todo,
+            dev,
+            batch_size,
+            workers,
+        )
 
     sources = pa.table(
-        {"image_id": pa.array(image_ids, pa.int64()), "path": pa.array(paths, pa.string()),
-         "size": pa.array(sizes), "mtime_ns": pa.array(mtimes)}
-    )  # fmt: skip
+        {
+            "image_id": pa.array(image_ids, pa.int64()),
+            "path": pa.array(paths, pa.string()),
+            "size": pa.array(sizes),
+            "mtime_ns": pa.array(mtimes),
+        }
+    )
     token = _token(sources, ident)
     table = parquet.features_table(image_ids, features)
     parquet.write(table.replace_schema_metadata({TOKEN: token}), out_path)  # features first: see _previous
-    parquet.write(sources.replace_schema_metadata({TOKEN: token, IDENTITY: json.dumps(ident).encode()}), sources_path)
+    parquet.write(
+        sources.replace_schema_metadata({TOKEN: token, IDENTITY: json.dumps(ident).encode()}), sources_path
+    )
     return {"reused": len(paths) - int(todo.size), "extracted": int(todo.size)}
 
 
-def _extract_rows(net, files: ImageFiles, features: np.ndarray, rows: np.ndarray, dev: torch.device, batch_size: int, workers: int) -> None:
+def _extract_rows(
+    net,
+    files: ImageFiles,
+    features: np.ndarray,
+    rows: np.ndarray,
+    dev: torch.device,
+    batch_size: int,
+    workers: int,
+) -> None:
     """Fill features[rows] with what the model computes for those images."""
     cuda = dev.type == "cuda"
     model = net.model.to(memory_format=torch.channels_last)  # faster on CPU (oneDNN) and on GPU
     loader = DataLoader(files, batch_size=batch_size, shuffle=False, num_workers=workers, pin_memory=cuda)
     log.info(
         "extracting %s features (width %d) of %d images from %s on %s, batch %d, %d workers",
-        net.name, net.width, len(rows), files.root, dev, batch_size, workers,
-    )  # fmt: skip
+        net.name,
+        net.width,
+        len(rows),
+        files.root,
+        dev,
+        batch_size,
+        workers,
+    )
     start = time.perf_counter()
     done = 0
     with torch.inference_mode(), tqdm(total=len(rows), unit="img", desc=f"{net.name} features") as bar:
@@ -186,4 +224,6 @@ def _extract_rows(net, files: ImageFiles, features: np.ndarray, rows: np.ndarray
             done += len(batch)
             bar.update(len(batch))
     seconds = time.perf_counter() - start
-    log.info("extracted %d x %d in %.1f s (%.1f images/s)", done, net.width, seconds, done / max(seconds, 1e-9))
+    log.info(
+        "extracted %d x %d in %.1f s (%.1f images/s)", done, net.width, seconds, done / max(seconds, 1e-9)
+    )

@@ -20,7 +20,6 @@ import scipy.sparse as sp
 
 from neighborhoods.labels import check_binary
 
-
 # Elements of one dense (rows x n) similarity block; bounds memory per block to a few
 # arrays of this size (float64 similarities, int64 cumulative counts) whatever n is.
 BLOCK_ELEMENTS = 1 << 22
@@ -53,7 +52,9 @@ class TieOrder:
             raise ValueError(f"tie order: offset and stride must have shape ({n},)")
         if not np.array_equal(np.sort(self.position), np.arange(n)):
             raise ValueError("tie order: position must be a permutation of 0..n-1")
-        if np.any((self.offset < 0) | (self.offset >= n)) or any(math.gcd(int(s), n) != 1 for s in self.stride):
+        if np.any((self.offset < 0) | (self.offset >= n)) or any(
+            math.gcd(int(s), n) != 1 for s in self.stride
+        ):
             raise ValueError(f"tie order: offsets must lie in [0, {n}) and strides be coprime with {n}")
 
     @functools.cached_property
@@ -69,7 +70,7 @@ class TieOrder:
         return (self.position[candidates] - self.offset[queries]) % n * self.inverse[queries] % n
 
     @classmethod
-    def draw(cls, ids: np.ndarray, seed: int) -> "TieOrder":
+    def draw(cls, ids: np.ndarray, seed: int | np.random.SeedSequence) -> "TieOrder":
         """Seeded from the rows' ids (their sorted order), so neither file order nor labels
         can reach it."""
         n = len(ids)
@@ -88,7 +89,9 @@ class TieOrder:
         return cls(position, offset, stride)
 
 
-def select_topk(sim: np.ndarray, self_col: np.ndarray, k: int, tie_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def select_topk(
+    sim: np.ndarray, self_col: np.ndarray, k: int, tie_key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Top k columns per row of a dense similarity block, by similarity descending and, among
     equal similarities, by `tie_key` (b, n) ascending; each row's own column is never chosen.
 
@@ -170,9 +173,9 @@ def jaccard_topk(X: sp.spmatrix, k: int, ties: TieOrder) -> tuple[np.ndarray, np
     similarity = np.empty((n, k), dtype=np.float32)
     neighbors[order] = order[positions]
     # float64 intersection / union, as the reference computes it, then float32.
-    similarity[order] = np.divide(inter, union, out=np.zeros((n, k), dtype=np.float64), where=union > 0).astype(
-        np.float32
-    )
+    similarity[order] = np.divide(
+        inter, union, out=np.zeros((n, k), dtype=np.float64), where=union > 0
+    ).astype(np.float32)
     return neighbors, similarity
 
 
@@ -210,7 +213,9 @@ def _sift_down(ha, hu, ht, size, root):
         child = 2 * root + 1
         if child >= size:
             return
-        if child + 1 < size and _worse(ha[child + 1], hu[child + 1], ht[child + 1], ha[child], hu[child], ht[child]):
+        if child + 1 < size and _worse(
+            ha[child + 1], hu[child + 1], ht[child + 1], ha[child], hu[child], ht[child]
+        ):
             child += 1
         if _worse(ha[child], hu[child], ht[child], ha[root], hu[root], ht[root]):
             _swap(ha, hu, ht, child, root)

@@ -35,8 +35,9 @@ def device(name: str) -> torch.device:
         name = "cuda" if torch.cuda.is_available() else "cpu"
     elif name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError(
-            "device is cuda (features.device for feature extraction, model.device for training), but this job "
-            "sees no CUDA GPU (torch.cuda.is_available() is False); set it to auto or cpu, or run the job on a GPU"
+            "device is cuda (features.device for feature extraction, model.device for training), "
+            "but this job sees no CUDA GPU (torch.cuda.is_available() is False); "
+            "set it to auto or cpu, or run the job on a GPU"
         )
     return torch.device(name)
 

@@ -24,7 +24,7 @@ def label_matrix(label_lists: list[list[str]], concepts: list[str]) -> np.ndarra
 def labels_by_id(images, concepts: list[str], dtype=np.float32) -> dict[int, np.ndarray]:
     """Each image's multi-hot label row, by image_id, from an IMAGES table."""
     matrix = label_matrix(images.column("labels").to_pylist(), concepts).astype(dtype, copy=False)
-    return dict(zip(images.column("image_id").to_pylist(), matrix))
+    return dict(zip(images.column("image_id").to_pylist(), matrix, strict=True))
 
 
 def check_binary(values: np.ndarray, name: str) -> None:

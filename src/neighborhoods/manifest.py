@@ -61,7 +61,7 @@ def _entries(root: Path) -> list[tuple[str, int, int]]:
 def scan(root: str | Path) -> pa.Table:
     """MANIFEST of every file under `root`, sorted by path."""
     entries = _entries(Path(root))
-    paths, sizes, mtimes = zip(*entries) if entries else ((), (), ())
+    paths, sizes, mtimes = zip(*entries, strict=True) if entries else ((), (), ())
     return pa.table(
         {
             "path": pa.array(paths, pa.string()),

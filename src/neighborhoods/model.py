@@ -22,7 +22,9 @@ class NeighborhoodModel(nn.Module):
     (the paper's "tag neighbors + tag vector" row).
     """
 
-    def __init__(self, feature_dim: int, n_labels: int, hidden: int = 500, dropout: float = 0.5, tag_dim: int = 0):
+    def __init__(
+        self, feature_dim: int, n_labels: int, hidden: int = 500, dropout: float = 0.5, tag_dim: int = 0
+    ):
         super().__init__()
         self.image = _he_init(nn.Linear(feature_dim, hidden))
         self.neighbor = _he_init(nn.Linear(feature_dim, hidden))
@@ -36,7 +38,9 @@ class NeighborhoodModel(nn.Module):
         v_z = torch.relu(self.neighbor(z)).amax(dim=1)
         return v_x, v_z
 
-    def averaged(self, x: torch.Tensor, z: torch.Tensor, choices: list[torch.Tensor], tags: torch.Tensor | None = None) -> torch.Tensor:
+    def averaged(
+        self, x: torch.Tensor, z: torch.Tensor, choices: list[torch.Tensor], tags: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Test-time scores: the mean of f(x, z) over neighborhoods that pick, per image, the
         columns `choices[s]` (B, m) of its M candidates z (B, M, d). The hidden states of all
         M candidates are computed once, so each extra neighborhood costs only a max and W_y."""

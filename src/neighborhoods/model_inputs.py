@@ -69,7 +69,9 @@ def load(
     neighbors = None
     if neighbors_path is not None:
         table = parquet.read(neighbors_path, parquet.NEIGHBORS)
-        neighbors = dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist()))
+        neighbors = dict(
+            zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist(), strict=True)
+        )
 
     subsets = {}
     split_ids = split.column("image_id").to_numpy()
@@ -79,11 +81,14 @@ def load(
         missing = [int(i) for i in ids if int(i) not in row_of]
         if missing:
             raise ValueError(
-                f"{features_path}: no features for {len(missing)} image(s) of {split_path}, e.g. {missing[:5]}"
+                f"{features_path}: no features for {len(missing)} image(s) of {split_path}, "
+                f"e.g. {missing[:5]}"
             )
         neighbor_rows = None
         if neighbors is not None:
-            neighbor_rows = torch.tensor([[row_of[n] for n in neighbors[int(i)]] for i in ids], dtype=torch.long)
+            neighbor_rows = torch.tensor(
+                [[row_of[n] for n in neighbors[int(i)]] for i in ids], dtype=torch.long
+            )
         subsets[name] = Subset(
             image_ids=ids,
             rows=torch.tensor([row_of[int(i)] for i in ids], dtype=torch.long),
@@ -92,7 +97,9 @@ def load(
         )
     tags, vocabulary = None, None
     if tag_tau is not None:
-        tags_by_id = dict(zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist()))
+        tags_by_id = dict(
+            zip(images.column("image_id").to_pylist(), images.column("tags").to_pylist(), strict=True)
+        )
         vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
     held = torch.from_numpy(np.array(features, dtype=FEATURE_DTYPES[feature_dtype]))

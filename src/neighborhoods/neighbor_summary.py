@@ -16,7 +16,8 @@ def summarize(table: pa.Table, depths: list[int], zero_is_fill: bool) -> dict:
     the in-degree (how many top-d lists hold an image: mean d) at its max and 99th percentile,
     the share of images in no list, and the most fill slots on one image, also against the
     mean (where fill is rare this ratio is large even when fill is spread at random: a mean of
-    0.1 slots per image and one image with 2 is 20x). `zero_is_fill`: similarity 0 marks fill (metadata neighbors; not L2 ones)."""
+    0.1 slots per image and one image with 2 is 20x). `zero_is_fill`: similarity 0 marks fill
+    (metadata neighbors; not L2 ones)."""
     ids = table.column("image_id").to_numpy()
     neighbors = np.stack(table.column("neighbors").to_numpy(zero_copy_only=False))
     similarity = np.stack(table.column("similarity").to_numpy(zero_copy_only=False))
@@ -34,7 +35,9 @@ def summarize(table: pa.Table, depths: list[int], zero_is_fill: bool) -> dict:
             "in_degree_p99": float(np.percentile(degree, 99)),
             "in_no_list": float((degree == 0).mean()),
             "fill_in_degree_max": int(fill_degree.max()),
-            "fill_in_degree_max_over_mean": float(fill_degree.max() / fill_degree.mean()) if fill.any() else None,
+            "fill_in_degree_max_over_mean": float(fill_degree.max() / fill_degree.mean())
+            if fill.any()
+            else None,
         }
     return out
 

@@ -36,16 +36,16 @@ def _split_lists(images: pa.Table, split: pa.Table, column: str) -> tuple[np.nda
     return ids, subsets, [lists[i] for i in found]
 
 
-def _within_subsets(ids, subsets, lists, vocabularies: dict, *, max_rank: int, seed: int) -> pa.Table:
+def _within_subsets(ids, subsets, lists, vocabularies: dict, *, max_rank: int, seed: int, k: int) -> pa.Table:
     """Jaccard top-max_rank of every image among its own subset, each subset with its own
     vocabulary (None: every item), as a NEIGHBORS table in the split's row order. Each subset
-    draws its tie order from its own stream of `seed`."""
+    of split k draws its tie order from its own stream (`seeds.ties`)."""
     neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
     similarity = np.empty((len(ids), max_rank), dtype=np.float32)
     for subset, rows in subset_rows(subsets, max_rank):
         log.info("neighbors of %d %s images", len(rows), subset)
         X = binary_matrix([lists[i] for i in rows], vocabularies.get(subset))
-        ties = TieOrder.draw(ids[rows], seeds.derive(seed, SUBSETS.index(subset)))
+        ties = TieOrder.draw(ids[rows], seeds.ties(seed, k, subset))
         nb, sim = jaccard_topk(X, max_rank, ties)
         neighbors[rows] = ids[rows][nb]
         similarity[rows] = sim
@@ -59,9 +59,10 @@ def metadata_neighbors(
     *,
     max_rank: int,
     seed: int,
+    k: int,
     tau: int | None = None,
 ) -> pa.Table:
-    """Ranked metadata neighbors of every image of a split, within its own subset.
+    """Ranked metadata neighbors of every image of split number k, within its own subset.
 
     Tags are restricted to the tau most frequent tags of the train subset (the same vocabulary
     for every subset, as the paper builds it from training data only); sets and groups use every
@@ -80,33 +81,38 @@ def metadata_neighbors(
         vocabulary = tag_vocabulary(_train_lists(lists, subsets), tau)
         log.info("tag vocabulary: %d tags", len(vocabulary))
         vocabularies = dict.fromkeys(SUBSETS, vocabulary)
-    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed)
+    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed, k=k)
 
 
 def _train_lists(lists: list, subsets: np.ndarray) -> list:
-    train = [items for items, subset in zip(lists, subsets) if subset == "train"]
+    train = [items for items, subset in zip(lists, subsets, strict=True) if subset == "train"]
     if not train:
         raise ValueError("the split has no train images to build the tag vocabulary from")
     return train
 
 
 def vocabulary_split_neighbors(
-    images: pa.Table, split: pa.Table, *, size: int, overlap: int, max_rank: int, seed: int
+    images: pa.Table, split: pa.Table, *, size: int, overlap: int, max_rank: int, seed: int, k: int
 ) -> pa.Table:
     """Tag neighbors for vocabulary generalization (Fig. 8): train and val images use the
     training vocabulary, test images the testing one; the two share `overlap` percent."""
     ids, subsets, lists = _split_lists(images, split, "tags")
     top = tag_vocabulary(_train_lists(lists, subsets), size)
-    train_vocabulary, test_vocabulary = overlap_vocabularies(top, overlap, seed)
+    train_vocabulary, test_vocabulary = overlap_vocabularies(top, overlap, seeds.vocabulary(seed, k))
     vocabularies = {"train": train_vocabulary, "val": train_vocabulary, "test": test_vocabulary}
-    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed)
+    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed, k=k)
 
 
-def for_meta(meta: str, images: pa.Table, split: pa.Table, *, max_rank: int, seed: int) -> pa.Table:
-    """The neighbors a `{meta}` path name asks for, from metadata (visual ones need features)."""
+def for_meta(meta: str, images: pa.Table, split: pa.Table, *, max_rank: int, seed: int, k: int) -> pa.Table:
+    """The neighbors a `{meta}` path name asks for, from metadata (visual ones need features),
+    for split number k; `seed` is the config's."""
     neighbors = experiments.parse_neighbors(meta)
     if neighbors.kind == "tagsplit":
-        return vocabulary_split_neighbors(images, split, max_rank=max_rank, seed=seed, **neighbors.params)
+        return vocabulary_split_neighbors(
+            images, split, max_rank=max_rank, seed=seed, k=k, **neighbors.params
+        )
     if neighbors.kind == "visual":
         raise ValueError(f"{meta!r}: visual neighbors come from features (neighborhoods.visual)")
-    return metadata_neighbors(images, split, neighbors.kind, max_rank=max_rank, seed=seed, **neighbors.params)
+    return metadata_neighbors(
+        images, split, neighbors.kind, max_rank=max_rank, seed=seed, k=k, **neighbors.params
+    )

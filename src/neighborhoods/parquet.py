@@ -109,7 +109,9 @@ def split_arrays(split: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     return ids, subsets
 
 
-def neighbors_table(ids: np.ndarray, subsets: np.ndarray, neighbors: np.ndarray, similarity: np.ndarray) -> pa.Table:
+def neighbors_table(
+    ids: np.ndarray, subsets: np.ndarray, neighbors: np.ndarray, similarity: np.ndarray
+) -> pa.Table:
     """A NEIGHBORS table from (n,) ids and subsets and (n, k) neighbor ids and similarities."""
     k = neighbors.shape[1]
     offsets = pa.array(np.arange(0, neighbors.size + 1, k, dtype=np.int32))

@@ -6,7 +6,7 @@ A row or point names an experiment and the run file it reads (`metrics.json`, or
 file is matched to a row by position and no display label is ever parsed.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from neighborhoods import experiments
 from neighborhoods.reporting import paper
@@ -46,6 +46,15 @@ class Table:
     layout: str = "rows"  # "rows", or "matrix": train kind x test kind of one metric
     quoted: dict = field(default_factory=dict)  # rows the paper quotes from other work
 
+    def as_dict(self) -> dict:
+        """Plain values, which Snakemake compares between runs (a changed row reruns the table)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Table":
+        rows = tuple(Row(**row) for row in values["rows"])
+        return cls(**{**values, "rows": rows, "metrics": tuple(values["metrics"])})
+
 
 @dataclass(frozen=True)
 class Point:
@@ -79,7 +88,9 @@ class Protocol:
         self.sweeps = self._sweeps(sweeps)
         self.overlaps = self._overlaps(sweeps)
 
-    def model(self, kind: str, *, m: int | None = None, M: int | None = None, tag_vector: bool = False) -> str:
+    def model(
+        self, kind: str, *, m: int | None = None, M: int | None = None, tag_vector: bool = False
+    ) -> str:
         """The neighborhood model with neighbors of `kind`, at the config's m and M by default."""
         m, M = self.m if m is None else m, self.M if M is None else M
         return experiments.neighborhood(self.neighbors[kind], m, M, tag_vector)
@@ -96,7 +107,11 @@ class Protocol:
                 experiments.neighborhood_vote(self.neighbors["tags"], self.M),
             ),
             Row("nbr-tags", "Our model: tag neighbors", self.tag_model),
-            Row("nbr-tags-tagvec", "Our model: tag neighbors + tag vector", self.model("tags", tag_vector=True)),
+            Row(
+                "nbr-tags-tagvec",
+                "Our model: tag neighbors + tag vector",
+                self.model("tags", tag_vector=True),
+            ),
         )
         return Table(
             "table2",

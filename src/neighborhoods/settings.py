@@ -25,7 +25,10 @@ class TrainingSettings:
     def from_config(cls, config: dict) -> "TrainingSettings":
         model = config["model"]
         return cls(
-            **{key: model[key] for key in ("hidden", "dropout", "l2", "lr", "batch_size", "epochs", "test_samples")},
+            **{
+                key: model[key]
+                for key in ("hidden", "dropout", "l2", "lr", "batch_size", "epochs", "test_samples")
+            },
             logistic_lr=tuple(config["baselines"]["logistic_lr"]),
             device=model["device"],
             feature_dtype=model["feature_dtype"],
@@ -37,4 +40,9 @@ class TrainingSettings:
         return (self.lr,) if model == "neighborhood" else self.logistic_lr
 
     def as_dict(self) -> dict:
+        """Plain values: what Snakemake compares between runs (params) and a checkpoint stores."""
         return {**asdict(self), "logistic_lr": list(self.logistic_lr)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainingSettings":
+        return cls(**{**values, "logistic_lr": tuple(values["logistic_lr"])})

@@ -7,6 +7,8 @@ images, never on the order of the input file (NUS-WIDE's file order follows the 
 import numpy as np
 import pyarrow as pa
 
+from neighborhoods import seeds
+
 
 def subset_sizes(n_images: int, train: float | int, val: float | int) -> tuple[int, int, int]:
     """Resolve sizes given as counts (int) or fractions in (0, 1); test is the rest."""
@@ -25,19 +27,19 @@ def subset_sizes(n_images: int, train: float | int, val: float | int) -> tuple[i
     n_train, n_val = resolve(train, "train"), resolve(val, "val")
     n_test = n_images - n_train - n_val
     if n_test < 1:
-        raise ValueError(
-            f"splits: train ({n_train}) + val ({n_val}) leave no test images out of {n_images}"
-        )
+        raise ValueError(f"splits: train ({n_train}) + val ({n_val}) leave no test images out of {n_images}")
     return n_train, n_val, n_test
 
 
-def make_split(image_ids: np.ndarray, *, index: int, train: float | int, val: float | int, seed: int) -> pa.Table:
-    """Split number `index`: its own random stream derived from (seed, index)."""
+def make_split(
+    image_ids: np.ndarray, *, index: int, train: float | int, val: float | int, seed: int
+) -> pa.Table:
+    """Split number `index`, from its own stream of the config's seed (`seeds.split`)."""
     ids = np.sort(np.asarray(image_ids, dtype=np.int64))
     if len(np.unique(ids)) != len(ids):
         raise ValueError("splits: image ids are not unique")
     n_train, n_val, _ = subset_sizes(len(ids), train, val)
-    order = np.random.default_rng([seed, index]).permutation(len(ids))
+    order = np.random.default_rng(seeds.split(seed, index)).permutation(len(ids))
     subset = np.empty(len(ids), dtype=object)
     subset[order[:n_train]] = "train"
     subset[order[n_train : n_train + n_val]] = "val"

@@ -40,7 +40,9 @@ def sample_choices(n: int, m: int, M: int, generator: torch.Generator) -> torch.
     return torch.rand(n, M, generator=generator).argsort(dim=1)[:, :m]
 
 
-def sample_neighborhoods(neighbor_rows: torch.Tensor, m: int, M: int, generator: torch.Generator) -> torch.Tensor:
+def sample_neighborhoods(
+    neighbor_rows: torch.Tensor, m: int, M: int, generator: torch.Generator
+) -> torch.Tensor:
     """One random m-subset of the M nearest neighbors per image: (B, Mmax) -> (B, m) rows."""
     if neighbor_rows.shape[1] < M:
         raise ValueError(f"M={M} but only {neighbor_rows.shape[1]} neighbors are stored per image")
@@ -57,7 +59,9 @@ def _inputs(data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Ex
     return data.feature_rows(subset.rows[batch])
 
 
-def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator, device):
+def _forward(
+    model, data: SplitData, subset: Subset, batch: torch.Tensor, experiment: Experiment, generator, device
+):
     x = _inputs(data, subset, batch, experiment).to(device, non_blocking=True)
     if experiment.model != "neighborhood":
         return model(x)
@@ -68,7 +72,16 @@ def _forward(model, data: SplitData, subset: Subset, batch: torch.Tensor, experi
 
 
 @torch.inference_mode()
-def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *, samples: int, seed: int, batch_size: int = 1024) -> np.ndarray:
+def predict(
+    model,
+    data: SplitData,
+    subset_name: str,
+    experiment: Experiment,
+    *,
+    samples: int,
+    seed: int,
+    batch_size: int = 1024,
+) -> np.ndarray:
     """Scores (n, L): for the neighborhood model, logits averaged over `samples` sampled
     neighborhoods of m of the M nearest; plain logits for the logistic models. Runs on the
     model's device; features stay in host memory and each batch is copied over."""
@@ -83,9 +96,14 @@ def predict(model, data: SplitData, subset_name: str, experiment: Experiment, *,
             out.append(model(x).cpu())
             continue
         if subset.neighbor_rows.shape[1] < experiment.M:
-            raise ValueError(f"M={experiment.M} but only {subset.neighbor_rows.shape[1]} neighbors are stored per image")
+            raise ValueError(
+                f"M={experiment.M} but only {subset.neighbor_rows.shape[1]} neighbors are stored per image"
+            )
         z = data.feature_rows(subset.neighbor_rows[batch, : experiment.M]).to(device)
-        choices = [sample_choices(len(batch), experiment.m, experiment.M, generator).to(device) for _ in range(samples)]
+        choices = [
+            sample_choices(len(batch), experiment.m, experiment.M, generator).to(device)
+            for _ in range(samples)
+        ]
         tags = data.tag_vectors(subset.rows[batch]).to(device) if experiment.tag_vector else None
         out.append(model.averaged(x, z, choices, tags).cpu())
     return torch.cat(out).numpy()
@@ -134,7 +152,9 @@ def fit(
 
     best_score, best_state, history = -np.inf, None, []
     batches_per_epoch = -(-len(train.rows) // batch_size)
-    progress = tqdm(total=epochs * batches_per_epoch, desc=f"train {experiment.name}", unit="batch", mininterval=10)
+    progress = tqdm(
+        total=epochs * batches_per_epoch, desc=f"train {experiment.name}", unit="batch", mininterval=10
+    )
     for epoch in range(1, epochs + 1):
         start, total_loss = time.perf_counter(), 0.0
         model.train()
@@ -170,7 +190,15 @@ def fit(
 
 
 def save(
-    path, model: nn.Module, experiment: Experiment, settings: TrainingSettings, *, lr: float, backbone: str, seed: int, data: SplitData
+    path,
+    model: nn.Module,
+    experiment: Experiment,
+    settings: TrainingSettings,
+    *,
+    lr: float,
+    backbone: str,
+    seed: int,
+    data: SplitData,
 ) -> None:
     Checkpoint(
         experiment=experiment.name,
@@ -197,7 +225,9 @@ def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
         )
     experiment = parse(saved.experiment)
     if saved.tag_vocabulary is not None and data.tag_vocabulary != saved.tag_vocabulary:
-        raise ValueError(f"{path}: needs the tag vectors it was trained with ({len(saved.tag_vocabulary)} tags)")
+        raise ValueError(
+            f"{path}: needs the tag vectors it was trained with ({len(saved.tag_vocabulary)} tags)"
+        )
     model = build_model(
         experiment,
         feature_dim=saved.feature_dim,
@@ -211,7 +241,12 @@ def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
 
 
 def fit_experiment(
-    experiment: Experiment, data: SplitData, settings: TrainingSettings, *, seed: int, device: str | torch.device = "cpu"
+    experiment: Experiment,
+    data: SplitData,
+    settings: TrainingSettings,
+    *,
+    seed: int,
+    device: str | torch.device = "cpu",
 ) -> tuple[nn.Module, pd.DataFrame, float]:
     """The pipeline's training step: one run per learning rate of `settings.learning_rates`
     (the neighborhood model's one rate; the logistic baselines' grid), keeping the model best
@@ -225,5 +260,8 @@ def fit_experiment(
     runs = [fit(experiment, data, settings, lr=lr, seed=seed, device=device) for lr in lrs]
     scores = [history["val_mAP_L"].max() for _, history in runs]
     best = int(np.argmax(scores))
-    histories = [history.assign(lr=lr, chosen=i == best) for i, (lr, (_, history)) in enumerate(zip(lrs, runs))]
+    histories = [
+        history.assign(lr=lr, chosen=i == best)
+        for i, (lr, (_, history)) in enumerate(zip(lrs, runs, strict=True))
+    ]
     return runs[best][0], pd.concat(histories, ignore_index=True), lrs[best]

@@ -77,8 +77,7 @@ def l2_topk(
     available = n_base - int(exclude_self)
     if not 1 <= k <= available:
         raise ValueError(
-            f"need 1 <= k <= {available} (base rows{' other than the query' * exclude_self}); "
-            f"got k={k}"
+            f"need 1 <= k <= {available} (base rows{' other than the query' * exclude_self}); got k={k}"
         )
     if block is None:
         block = max(1, BLOCK_BYTES // (4 * n_base))
@@ -136,8 +135,7 @@ def visual_neighbors(
     feature_ids = np.asarray(feature_ids)
     if features.ndim != 2 or feature_ids.shape != (len(features),):
         raise ValueError(
-            f"features must be (N, d) with one id per row; got {features.shape} and "
-            f"{feature_ids.shape} ids"
+            f"features must be (N, d) with one id per row; got {features.shape} and {feature_ids.shape} ids"
         )
     index = pd.Index(feature_ids)
     if not index.is_unique:
@@ -146,9 +144,7 @@ def visual_neighbors(
     found = index.get_indexer(ids)
     missing = ids[found < 0]
     if len(missing):
-        raise ValueError(
-            f"{len(missing)} split image(s) have no features, e.g. {missing[:5].tolist()}"
-        )
+        raise ValueError(f"{len(missing)} split image(s) have no features, e.g. {missing[:5].tolist()}")
 
     neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
     similarity = np.empty((len(ids), max_rank), dtype=np.float32)

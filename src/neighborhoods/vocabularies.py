@@ -39,8 +39,9 @@ def binary_matrix(
     )
 
 
-
-def overlap_vocabularies(top_tags: list[str], overlap: int, seed: int) -> tuple[list[str], list[str]]:
+def overlap_vocabularies(
+    top_tags: list[str], overlap: int, seed: int | np.random.SeedSequence
+) -> tuple[list[str], list[str]]:
     """Fig. 8's two vocabularies: the top tags, shuffled, give each vocabulary half of them,
     of which `overlap` percent are shared; the rest of each half is its own."""
     half = len(top_tags) // 2

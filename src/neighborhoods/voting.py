@@ -113,9 +113,7 @@ def choose_knn(
     return _best(rows, ["k", "weighting"]), pd.DataFrame(rows)
 
 
-def neighborhood_vote(
-    own_scores: np.ndarray, neighbor_scores: np.ndarray, weight: float
-) -> np.ndarray:
+def neighborhood_vote(own_scores: np.ndarray, neighbor_scores: np.ndarray, weight: float) -> np.ndarray:
     """own_scores (n, L) + weight * the mean over the M neighbors of neighbor_scores (n, M, L)."""
     own_scores = np.asarray(own_scores)
     neighbor_scores = np.asarray(neighbor_scores)
@@ -153,9 +151,7 @@ def choose_vote_weight(
     rows = []
     for weight in weights:
         metrics = evaluate(val_labels, neighborhood_vote(own_val, neighbor_val, weight))
-        rows.append(
-            {"weight": float(weight), "val_mAP_L": metrics["mAP_L"], "val_mAP_I": metrics["mAP_I"]}
-        )
+        rows.append({"weight": float(weight), "val_mAP_L": metrics["mAP_L"], "val_mAP_I": metrics["mAP_I"]})
     return _best(rows, ["weight"]), pd.DataFrame(rows)
 
 
@@ -167,16 +163,27 @@ def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndar
     features = data.features.float().numpy()
     train, val, test = (data.subsets[name] for name in ("train", "val", "test"))
     best, table = choose_knn(
-        features[train.rows], train.labels.numpy(), features[val.rows], val.labels.numpy(), ks=ks, weightings=weightings
+        features[train.rows],
+        train.labels.numpy(),
+        features[val.rows],
+        val.labels.numpy(),
+        ks=ks,
+        weightings=weightings,
     )
     table["chosen"] = (table["k"] == best["k"]) & (table["weighting"] == best["weighting"])
     scores = knn_vote(
-        features[train.rows], train.labels.numpy(), features[test.rows], k=best["k"], weighting=best["weighting"]
+        features[train.rows],
+        train.labels.numpy(),
+        features[test.rows],
+        k=best["k"],
+        weighting=best["weighting"],
     )
     return scores, table
 
 
-def neighborhood_vote_on_split(data, visual_model, *, M: int, weights: list[float]) -> tuple[np.ndarray, pd.DataFrame]:
+def neighborhood_vote_on_split(
+    data, visual_model, *, M: int, weights: list[float]
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Image neighborhoods + CNN voting on a split: the visual-only logits of each image plus
     the weighted mean of its M nearest neighbors' logits; the weight is tuned on val."""
     with torch.inference_mode():

@@ -28,7 +28,18 @@ ETC = Path("/etc/slurm")
 CONFIGS = ("slurm.conf", "gres.conf", "cgroup.conf")
 MARKER = "written by neighborhoods tests/slurm/slurm_cluster.py"
 PACKAGES = ("munge", "slurmctld", "slurmd", "slurm-client")
-PROGRAMS = ("munged", "munge", "unmunge", "slurmctld", "slurmd", "sbatch", "srun", "squeue", "scontrol", "scancel")
+PROGRAMS = (
+    "munged",
+    "munge",
+    "unmunge",
+    "slurmctld",
+    "slurmd",
+    "sbatch",
+    "srun",
+    "squeue",
+    "scontrol",
+    "scancel",
+)
 SBIN = ("/usr/sbin", "/sbin")
 
 
@@ -50,9 +61,13 @@ def install(timeout: float = 900) -> None:
     if not missing_programs():
         return
     if os.geteuid() != 0:
-        raise Unavailable(f"SLURM is not installed ({', '.join(missing_programs())} missing) and this is not root")
+        raise Unavailable(
+            f"SLURM is not installed ({', '.join(missing_programs())} missing) and this is not root"
+        )
     if which("apt-get") is None:
-        raise Unavailable(f"SLURM is not installed ({', '.join(missing_programs())} missing) and there is no apt-get")
+        raise Unavailable(
+            f"SLURM is not installed ({', '.join(missing_programs())} missing) and there is no apt-get"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     command = ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
@@ -125,7 +140,7 @@ class Cluster:
 
     # --- bring-up -------------------------------------------------------------------------
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         check_can_run()
         self.state.mkdir(parents=True, exist_ok=True)
         for sub in ("slurmctld", "slurmd"):
@@ -135,7 +150,9 @@ class Cluster:
         self._spawn("slurmctld", [which("slurmctld"), "-D", "-i"])
         wait_for(self._controller_answers, 30, "slurmctld to answer", [self.log("slurmctld")])
         self._spawn("slurmd", [which("slurmd"), "-D"])
-        wait_for(self._node_idle, 60, f"node {self.host} to be idle", [self.log("slurmctld"), self.log("slurmd")])
+        wait_for(
+            self._node_idle, 60, f"node {self.host} to be idle", [self.log("slurmctld"), self.log("slurmd")]
+        )
         return self
 
     def _start_munge(self) -> None:
@@ -148,7 +165,12 @@ class Cluster:
                 subprocess.run([which("mungekey"), "--create", f"--keyfile={key}"], check=True, timeout=30)
             else:
                 key.write_bytes(os.urandom(1024))
-        for folder in (Path("/etc/munge"), Path("/var/lib/munge"), Path("/var/log/munge"), Path("/run/munge")):
+        for folder in (
+            Path("/etc/munge"),
+            Path("/var/lib/munge"),
+            Path("/var/log/munge"),
+            Path("/run/munge"),
+        ):
             folder.mkdir(parents=True, exist_ok=True)
             os.chown(folder, user.pw_uid, user.pw_gid)
         os.chmod("/etc/munge", 0o700)
@@ -162,15 +184,25 @@ class Cluster:
         ETC.mkdir(parents=True, exist_ok=True)
         for name in CONFIGS:
             text = (HERE / f"{name}.in").read_text()
-            text = text.replace("@MARKER@", MARKER).replace("@HOST@", self.host).replace("@STATE@", str(self.state))
+            text = (
+                text.replace("@MARKER@", MARKER)
+                .replace("@HOST@", self.host)
+                .replace("@STATE@", str(self.state))
+            )
             (ETC / name).write_text(text)
             self.written.append(ETC / name)
 
     def _spawn(self, name: str, command: list[str], user: pwd.struct_passwd | None = None) -> None:
         log = self.log(name).open("ab")
         ids = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, **ids)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **ids,
+        )
         log.close()
         self.started.append((name, process))
 
@@ -180,8 +212,10 @@ class Cluster:
     def _alive(self) -> None:
         for name, process in self.started:
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n"
-                                   f"{self.log(name).read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode}:\n"
+                    f"{self.log(name).read_text(errors='replace')[-3000:]}"
+                )
 
     def _controller_answers(self) -> bool:
         self._alive()
@@ -211,7 +245,10 @@ class Cluster:
         """jobcomp/filetxt's record of every finished job (one line of key=value per job)."""
         if not self.jobcomp.exists():
             return []
-        return [dict(token.partition("=")[::2] for token in line.split()) for line in self.jobcomp.read_text().splitlines()]
+        return [
+            dict(token.partition("=")[::2] for token in line.split())
+            for line in self.jobcomp.read_text().splitlines()
+        ]
 
     # --- teardown -------------------------------------------------------------------------
 
@@ -220,13 +257,25 @@ class Cluster:
         errors = []
         if any(name == "slurmctld" and p.poll() is None for name, p in self.started):
             with contextlib.suppress(Exception):
-                queued = subprocess.run([which("squeue"), "-h", "-o", "%i"], capture_output=True, text=True, timeout=15)
+                queued = subprocess.run(
+                    [which("squeue"), "-h", "-o", "%i"], capture_output=True, text=True, timeout=15
+                )
                 ids = queued.stdout.split()
                 if ids:
                     subprocess.run([which("scancel"), *ids], capture_output=True, timeout=15)
                     with contextlib.suppress(RuntimeError):
-                        wait_for(lambda: not subprocess.run([which("squeue"), "-h", "-o", "%i"], capture_output=True,
-                                                            text=True, timeout=15).stdout.split(), 20, "jobs to end")
+                        wait_for(
+                            lambda: (
+                                not subprocess.run(
+                                    [which("squeue"), "-h", "-o", "%i"],
+                                    capture_output=True,
+                                    text=True,
+                                    timeout=15,
+                                ).stdout.split()
+                            ),
+                            20,
+                            "jobs to end",
+                        )
         had_slurmd = any(name == "slurmd" for name, _ in self.started)
         for name, process in reversed(self.started):
             if process.poll() is None:
@@ -250,7 +299,7 @@ class Cluster:
         if errors:
             raise RuntimeError("; ".join(errors))
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         try:
             return self.start()
         except BaseException:

@@ -21,7 +21,7 @@ rule train:
         runtime=240,
         gpu=1 if TRAINING.device == "cuda" else 0,
     params:
-        settings=TRAINING,
+        settings=TRAINING.as_dict(),
         seed=config["seed"],
         backbone=BACKBONE,
     script:
@@ -45,7 +45,7 @@ rule predict:
         mem_mb=8000,
         runtime=30,
     params:
-        settings=TRAINING,
+        settings=TRAINING.as_dict(),
         seed=config["seed"],
     script:
         "../scripts/predict.py"
@@ -71,7 +71,7 @@ rule predict_other_metadata:
         mem_mb=8000,
         runtime=30,
     params:
-        settings=TRAINING,
+        settings=TRAINING.as_dict(),
         seed=config["seed"],
     script:
         "../scripts/predict.py"

@@ -12,7 +12,7 @@ rule table2:
         mem_mb=1000,
         runtime=10,
     params:
-        table=PROTOCOL.tables["table2"],
+        table=PROTOCOL.tables["table2"].as_dict(),
     script:
         "../scripts/table.py"
 
@@ -30,7 +30,7 @@ rule table3:
         mem_mb=1000,
         runtime=10,
     params:
-        table=PROTOCOL.tables["table3"],
+        table=PROTOCOL.tables["table3"].as_dict(),
     script:
         "../scripts/table.py"
 
@@ -48,6 +48,6 @@ rule table4:
         mem_mb=1000,
         runtime=10,
     params:
-        table=PROTOCOL.tables["table4"],
+        table=PROTOCOL.tables["table4"].as_dict(),
     script:
         "../scripts/table.py"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from neighborhoods import job
+from neighborhoods import job, seeds
 from neighborhoods.reporting import figure_data
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
@@ -13,5 +13,5 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         neighbors=snakemake.input.neighbors,
         model=snakemake.input.model,
         image_root=snakemake.input.image_dir,
-        seed=snakemake.params.seed,
+        seed=seeds.figure(snakemake.params.seed, 3),
     )

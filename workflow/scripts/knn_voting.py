@@ -7,9 +7,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         snakemake.input.split,
         snakemake.input.features,
     )
-    scores, table = voting.knn_on_split(
-        data, ks=snakemake.params.ks, weightings=snakemake.params.weightings
-    )
+    scores, table = voting.knn_on_split(data, ks=snakemake.params.ks, weightings=snakemake.params.weightings)
     table.to_csv(snakemake.output.choice, index=False)
     evaluation.write_scores(
         data.subsets["test"].image_ids,

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from neighborhoods import job, neighbor_summary, neighbors, parquet, seeds
+from neighborhoods import job, neighbor_summary, neighbors, parquet
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     table = neighbors.for_meta(
@@ -9,7 +9,8 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         parquet.read(snakemake.input.images, parquet.IMAGES),
         parquet.read(snakemake.input.split, parquet.SPLIT),
         max_rank=snakemake.params.max_rank,
-        seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k)),
+        seed=snakemake.params.seed,
+        k=int(snakemake.wildcards.k),
     )
     parquet.write(table, snakemake.output.table, parquet.NEIGHBORS)
     summary = neighbor_summary.summarize(table, snakemake.params.depths, zero_is_fill=True)

@@ -1,6 +1,5 @@
 from neighborhoods import job, parquet
-from neighborhoods.ingestion import download
-from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import assembly, download
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     release = assembly.labelled(parquet.read(snakemake.input.release))

@@ -1,7 +1,5 @@
 from neighborhoods import job, parquet
-from neighborhoods.ingestion import download
-from neighborhoods.ingestion import assembly
-from neighborhoods.ingestion import nuswide
+from neighborhoods.ingestion import assembly, download, nuswide
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.download
@@ -9,7 +7,9 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
     urls = nuswide.image_urls(
         release, snakemake.input.imagelist, snakemake.input.urls, options["sizes"], snakemake.params.bad_lines
     )
-    fetcher = download.Fetcher(timeout=options["timeout"], retries=options["retries"], backoff=options["backoff"])
+    fetcher = download.Fetcher(
+        timeout=options["timeout"], retries=options["retries"], backoff=options["backoff"]
+    )
     status = download.download(
         release,
         urls,

@@ -2,9 +2,7 @@ import json
 from pathlib import Path
 
 from neighborhoods import job, parquet
-from neighborhoods.ingestion import download
-from neighborhoods.ingestion import flickr
-from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import assembly, download, flickr
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     summary = json.loads(Path(snakemake.input.summary).read_text())

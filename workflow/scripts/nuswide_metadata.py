@@ -1,6 +1,5 @@
 from neighborhoods import job, parquet
-from neighborhoods.ingestion import flickr
-from neighborhoods.ingestion import assembly
+from neighborhoods.ingestion import assembly, flickr
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     options = snakemake.params.flickr

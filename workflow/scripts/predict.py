@@ -1,6 +1,8 @@
 from neighborhoods import evaluation, experiments, job, model_inputs, seeds, train
+from neighborhoods.settings import TrainingSettings
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
+    settings = TrainingSettings.from_dict(snakemake.params.settings)
     data = model_inputs.load(
         snakemake.input.images,
         snakemake.input.concepts,
@@ -8,7 +10,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         snakemake.input.features,
         snakemake.input.get("neighbors"),
         tag_tau=experiments.parse(snakemake.wildcards.experiment).tau,
-        feature_dtype=snakemake.params.settings.feature_dtype,
+        feature_dtype=settings.feature_dtype,
     )
     model, experiment = train.load(snakemake.input.model, data)
     scores = train.predict(
@@ -16,8 +18,8 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         data,
         "test",
         experiment,
-        samples=snakemake.params.settings.test_samples,
-        seed=seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k), 1),
+        samples=settings.test_samples,
+        seed=seeds.prediction(snakemake.params.seed, int(snakemake.wildcards.k)),
     )
     evaluation.write_scores(
         data.subsets["test"].image_ids,

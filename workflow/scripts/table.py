@@ -1,8 +1,8 @@
-from neighborhoods import job
+from neighborhoods import job, protocol
 from neighborhoods.reporting import tables
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    table = snakemake.params.table
+    table = protocol.Table.from_dict(snakemake.params.table)
     rows = [(row.label, tables.load_metrics(snakemake.input[row.key]), row.paper) for row in table.rows]
     summary = tables.summarize(rows, table.metrics)
     if table.layout == "matrix":

@@ -1,8 +1,9 @@
 from neighborhoods import experiments, job, model_inputs, seeds, train
+from neighborhoods.settings import TrainingSettings
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
     experiment = experiments.parse(snakemake.wildcards.experiment)
-    settings = snakemake.params.settings
+    settings = TrainingSettings.from_dict(snakemake.params.settings)
     data = model_inputs.load(
         snakemake.input.images,
         snakemake.input.concepts,
@@ -12,7 +13,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         tag_tau=experiment.tau,
         feature_dtype=settings.feature_dtype,
     )
-    seed = seeds.derive(snakemake.params.seed, int(snakemake.wildcards.k))
+    seed = seeds.training(snakemake.params.seed, int(snakemake.wildcards.k))
     model, history, lr = train.fit_experiment(
         experiment, data, settings, seed=seed, device=job.device(settings.device)
     )

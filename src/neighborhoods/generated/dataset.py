@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 from PIL import Image
 
-from neighborhoods import parquet
+from neighborhoods import parquet, seeds
 from neighborhoods.generated.concepts import CONCEPTS, POPULARITY, SYNONYMS, visibility
 from neighborhoods.ingestion.filtering import drop_unusable
 from neighborhoods.ingestion.statistics import table1
@@ -54,12 +54,24 @@ DISTRACTORS = 0.7  # Poisson mean: glyphs of concepts the image does not have
 CLUTTER = 1.0  # Poisson mean: plain blobs that look a bit like glyphs
 OCCLUDE_PROB = 0.35
 SHAPES = ("circle", "square", "triangle", "diamond", "star", "ring", "cross", "hexagon", "crescent")
-TEXTURES = ("solid", "hstripes", "vstripes", "diagonal", "dots", "checker", "rings", "radial", "grid")  # fmt: skip
-COLOURS = np.array(
-    [[220, 40, 40], [245, 140, 20], [235, 215, 40], [40, 170, 60], [20, 170, 170],
-     [40, 80, 225], [135, 50, 205], [240, 100, 185], [125, 75, 30]],
-    dtype=np.float32,
-) / 255  # fmt: skip
+TEXTURES = ("solid", "hstripes", "vstripes", "diagonal", "dots", "checker", "rings", "radial", "grid")
+COLOURS = (
+    np.array(
+        [
+            [220, 40, 40],
+            [245, 140, 20],
+            [235, 215, 40],
+            [40, 170, 60],
+            [20, 170, 170],
+            [40, 80, 225],
+            [135, 50, 205],
+            [240, 100, 185],
+            [125, 75, 30],
+        ],
+        dtype=np.float32,
+    )
+    / 255
+)
 JPEG_QUALITY = 90
 
 
@@ -138,9 +150,7 @@ def sample_world(rng: np.random.Generator, *, images: int, users: int, topics: i
     user_activity = rng.lognormal(0.0, 1.0, size=users)
     user_activity /= user_activity.sum()
     user_words = rng.integers(0, WORD_POOL, size=(users, USER_WORDS))
-    topic_words = np.stack(
-        [rng.choice(WORD_POOL, size=TOPIC_WORDS, replace=False) for _ in range(topics)]
-    )
+    topic_words = np.stack([rng.choice(WORD_POOL, size=TOPIC_WORDS, replace=False) for _ in range(topics)])
     n_groups = max(2 * topics, int(GROUPS_PER_IMAGE * images))
     group_topic = rng.integers(0, topics, size=n_groups)
     group_topic[rng.random(n_groups) < GENERIC_GROUPS] = -1
@@ -220,7 +230,7 @@ def sample_sets(rng: np.random.Generator, owner: np.ndarray, topic: np.ndarray) 
     album_names: dict[tuple[int, int, int], str] = {}
     out = []
     counts = rng.geometric(1 / (SETS_MEAN + 1), size=len(owner)) - 1
-    for u, t, k in zip(owner, topic, counts):
+    for u, t, k in zip(owner, topic, counts, strict=True):
         sizes = albums.setdefault((int(u), int(t)), [])
         chosen: list[int] = []
         for _ in range(k):
@@ -235,7 +245,7 @@ def sample_sets(rng: np.random.Generator, owner: np.ndarray, topic: np.ndarray) 
     # Rename albums to random Flickr-like set ids so a set's name does not give away its topic.
     names = sorted(album_names.values())
     numbers = rng.choice(10**12, size=len(names), replace=False) + 72157600000000000
-    rename = dict(zip(names, (str(x) for x in numbers)))
+    rename = dict(zip(names, (str(x) for x in numbers), strict=True))
     return [[rename[s] for s in row] for row in out]
 
 
@@ -248,7 +258,7 @@ def sample_groups(rng: np.random.Generator, world: World, topic: np.ndarray) -> 
         w = np.where(world.group_topic == t, world.group_weight, 0.0)
         per_topic.append(w / w.sum() if w.sum() > 0 else everything)
     out = []
-    for t, k in zip(topic, counts):
+    for t, k in zip(topic, counts, strict=True):
         # Draw twice as many as needed, then keep the first k distinct: popular groups
         # repeat, and deduplicating alone would pull the count well below its target.
         topical = rng.random(2 * k) < TOPICAL_PICK
@@ -284,7 +294,7 @@ def sample_tags(
     noise_cdf = np.cumsum(_zipf(WORD_POOL, 1.0))
     topic_cdf = np.cumsum(_zipf(TOPIC_WORDS, 0.8))
     out = []
-    for i, (u, t, total) in enumerate(zip(owner, topic, totals)):
+    for i, (u, t, total) in enumerate(zip(owner, topic, totals, strict=True)):
         words = [world.words[w] for w in event_words[i] if rng.random() < EVENT_WORD_PROB]
         words += [_synonym(rng, c) for c in np.flatnonzero(labels[i]) if rng.random() < SYNONYM_TAG_PROB]
         absent = np.where(labels[i], 0.0, world.label_prob[t])
@@ -335,7 +345,9 @@ def sample_events(rng: np.random.Generator, world: World, images: int) -> tuple[
     event = rng.integers(0, n_events, size=images)
     owner, topic = event_owner[event], event_topic[event]
     own_rates = label_rates(world, owner, topic, LABELS_PER_IMAGE * OWN_LABELS)
-    labels = (event_labels[event] & (rng.random(own_rates.shape) < EVENT_KEEP)) | (rng.random(own_rates.shape) < own_rates)
+    labels = (event_labels[event] & (rng.random(own_rates.shape) < EVENT_KEEP)) | (
+        rng.random(own_rates.shape) < own_rates
+    )
     empty = ~labels.any(axis=1)
     labels[empty] = event_labels[event[empty]]  # a photo shows at least its occasion
     return event, owner, topic, labels, event_words[event]
@@ -447,7 +459,9 @@ def _texture(texture: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     raise ValueError(texture)
 
 
-def _paint(canvas: np.ndarray, rng: np.random.Generator, shape: str, colour: np.ndarray, texture: str, size: float) -> None:
+def _paint(
+    canvas: np.ndarray, rng: np.random.Generator, shape: str, colour: np.ndarray, texture: str, size: float
+) -> None:
     """Draw one textured shape of side `size` px at a random place and slight tilt, in place.
 
     The centre may fall near an edge, so part of the glyph can be cut off.
@@ -507,7 +521,7 @@ def write_images(world: World, draft: Draft, rows: np.ndarray, image_dir: Path, 
     image depends only on (seed, image_id) and its content."""
     image_dir.mkdir(parents=True, exist_ok=True)
     for i in rows:
-        rng = np.random.default_rng([seed, 1, int(draft.image_id[i])])
+        rng = np.random.default_rng(seeds.image(seed, int(draft.image_id[i])))
         glyphs = np.flatnonzero(draft.visible[i]).tolist() + [int(c) for c in draft.distractors[i]]
         pixels = render(rng, world.palette[draft.topic[i]], glyphs, side)
         Image.fromarray(pixels).save(image_dir / f"{draft.image_id[i]}.jpg", quality=JPEG_QUALITY)
@@ -525,21 +539,25 @@ def statistics(table: pa.Table, visible: np.ndarray, labels: np.ndarray) -> dict
     stats["label_frequency_slope"] = round(float(np.polyfit(np.log(rank), np.log(frequency), 1)[0]), 3)
     stats["visible_label_share"] = round(float(visible.sum() / labels.sum()), 3)
     per_concept = visible.sum(axis=0) / np.maximum(labels.sum(axis=0), 1)
-    stats["visible_share_by_concept"] = {c: round(float(s), 3) for c, s in zip(CONCEPTS, per_concept)}
-    stats["label_frequency"] = {c: int(n) for c, n in zip(CONCEPTS, labels.sum(axis=0))}
+    stats["visible_share_by_concept"] = {
+        c: round(float(s), 3) for c, s in zip(CONCEPTS, per_concept, strict=True)
+    }
+    stats["label_frequency"] = {c: int(n) for c, n in zip(CONCEPTS, labels.sum(axis=0), strict=True)}
     return stats
 
 
 # ------------------------------------------------------------------------------- entry
 
 
-def generate(out_dir: Path, image_dir: Path, *, images: int, users: int, topics: int, image_size: int, seed: int) -> dict:
+def generate(
+    out_dir: Path, image_dir: Path, *, images: int, users: int, topics: int, image_size: int, seed: int
+) -> dict:
     """Writes image files under image_dir, and in out_dir: images.parquet (parquet.IMAGES; `path`
     relative to image_dir), concepts.txt (one concept per line, in NUS-WIDE's order), stats.json
     (the statistics reached), ingest_counts.json (kept and dropped-by-reason counts). Returns the
     stats dict."""
     out_dir, image_dir = Path(out_dir), Path(image_dir)
-    rng = np.random.default_rng([seed, 0])
+    rng = np.random.default_rng(seeds.dataset(seed))
     world = sample_world(rng, images=images, users=users, topics=topics)
     draft = sample_images(rng, world, images)
     order = np.argsort(draft.image_id, kind="stable")  # ids are random: no topic or label order

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from neighborhoods import parquet
-from neighborhoods.ingestion.download import STATUSES
 from neighborhoods.ingestion import statistics
+from neighborhoods.ingestion.download import STATUSES
 from neighborhoods.ingestion.filtering import drop_unusable
 
 log = logging.getLogger(__name__)
@@ -36,22 +36,28 @@ def labelled(release: pa.Table) -> pa.Table:
     return release.filter(pa.array(_has_labels(release)))
 
 
-def assemble(release: pa.Table, release_counts: dict, status: pa.Table, metadata: pa.Table, *, tags: str = "release") -> tuple[pa.Table, dict]:
+def assemble(
+    release: pa.Table, release_counts: dict, status: pa.Table, metadata: pa.Table, *, tags: str = "release"
+) -> tuple[pa.Table, dict]:
     """(IMAGES table sorted by image_id, counts by reason). `release` is nuswide.Release.table,
     `status` download.STATUS, `metadata` flickr.METADATA; tags from the release or from Flickr."""
     if tags not in TAG_SOURCES:
         raise ValueError(f"tags: expected one of {TAG_SOURCES}, got {tags!r}")
     counts = {"input": release_counts["lines"]}
     counts |= {k: release_counts[k] for k in ("bad_lines", "duplicate_rows", "duplicate_conflicts")}
-    status_of = dict(zip(metadata.column("photo_id").to_pylist(), metadata.column("status").to_pylist()))
-    bad_metadata = np.array([status_of.get(i) == "bad_line" for i in release.column("image_id").to_pylist()], dtype=bool)
+    status_of = dict(
+        zip(metadata.column("photo_id").to_pylist(), metadata.column("status").to_pylist(), strict=True)
+    )
+    bad_metadata = np.array(
+        [status_of.get(i) == "bad_line" for i in release.column("image_id").to_pylist()], dtype=bool
+    )
     counts["bad_lines"] += int(bad_metadata.sum())
     release = release.filter(pa.array(~bad_metadata))
     table = labelled(release)
     counts["no_labels"] = release.num_rows - table.num_rows
 
     ids = table.column("image_id").to_pylist()
-    by_id = dict(zip(status.column("image_id").to_pylist(), status.column("status").to_pylist()))
+    by_id = dict(zip(status.column("image_id").to_pylist(), status.column("status").to_pylist(), strict=True))
     unchecked = [i for i in ids if i not in by_id]
     if unchecked:
         raise ValueError(f"image check: {len(unchecked)} image(s) have no status, e.g. {unchecked[:5]}")
@@ -65,14 +71,18 @@ def assemble(release: pa.Table, release_counts: dict, status: pa.Table, metadata
     available = np.array([r is not None and r["status"] == "ok" for r in found], dtype=bool)
     counts["metadata_unavailable"] = int((~available).sum())
     table = table.filter(pa.array(available))
-    found = [r for r, ok in zip(found, available) if ok]
+    found = [r for r, ok in zip(found, available, strict=True) if ok]
     if tags == "flickr" and any(r["tags"] is None for r in found):
-        raise ValueError("tags: flickr, but the metadata has no tags (getInfo not fetched, or no tags column)")
+        raise ValueError(
+            "tags: flickr, but the metadata has no tags (getInfo not fetched, or no tags column)"
+        )
     columns = {
         "image_id": table.column("image_id"),
         "path": table.column("path"),
         "labels": table.column("labels"),
-        "tags": table.column("tags") if tags == "release" else pa.array([r["tags"] for r in found], pa.list_(pa.string())),
+        "tags": table.column("tags")
+        if tags == "release"
+        else pa.array([r["tags"] for r in found], pa.list_(pa.string())),
         **{c: pa.array([r[c] or [] for r in found], pa.list_(pa.string())) for c in ("sets", "groups")},
         "owner": pa.array([r["owner"] for r in found], pa.string()),
     }
@@ -84,7 +94,8 @@ def assemble(release: pa.Table, release_counts: dict, status: pa.Table, metadata
 
 
 def write(out_dir: str | Path, table: pa.Table, concepts: list[str], counts: dict) -> None:
-    """images.parquet, concepts.txt, ingest_counts.json and stats.json, as the generated dataset writes them."""
+    """images.parquet, concepts.txt, ingest_counts.json and stats.json, as the generated
+    dataset writes them."""
     out_dir = Path(out_dir)
     parquet.write(table, out_dir / "images.parquet", parquet.IMAGES)
     (out_dir / "concepts.txt").write_text("\n".join(concepts) + "\n")

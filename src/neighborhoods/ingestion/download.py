@@ -51,7 +51,13 @@ def decodes(data: bytes) -> bool:
             image.draft("RGB", (64, 64))  # decode at reduced scale: the whole stream, less work
             image.load()
             return image.width > 0 and image.height > 0
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):  # what PIL raises on bad data
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        Image.DecompressionBombError,
+    ):  # what PIL raises on bad data
         return False
 
 
@@ -74,7 +80,10 @@ def _read(path: Path) -> bytes | None:
 def _pool_map(fn: Callable, items: list, workers: int, desc: str) -> list:
     """fn over items with `workers` threads, in order, with a progress bar."""
     results = []
-    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(total=len(items), desc=desc, mininterval=5) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(items), desc=desc, mininterval=5) as bar,
+    ):
         for start in range(0, len(items), CHUNK):
             for result in pool.map(fn, items[start : start + CHUNK]):
                 results.append(result)
@@ -83,10 +92,14 @@ def _pool_map(fn: Callable, items: list, workers: int, desc: str) -> list:
 
 
 def status_table(image_ids: Iterable[int], statuses: list[str]) -> pa.Table:
-    return pa.table({"image_id": pa.array(list(image_ids), pa.int64()), "status": pa.array(statuses, pa.string())})
+    return pa.table(
+        {"image_id": pa.array(list(image_ids), pa.int64()), "status": pa.array(statuses, pa.string())}
+    )
 
 
-def check_folder(images: pa.Table, root: str | Path, *, placeholders: Iterable[str] = (), workers: int = 8) -> pa.Table:
+def check_folder(
+    images: pa.Table, root: str | Path, *, placeholders: Iterable[str] = (), workers: int = 8
+) -> pa.Table:
     """Status of every image (`image_id`, `path` relative to root) in a folder given by the user."""
     root, marks = Path(root), set(placeholders)
     paths = images.column("path").to_pylist()
@@ -97,7 +110,9 @@ def check_folder(images: pa.Table, root: str | Path, *, placeholders: Iterable[s
 class Fetcher:
     """GETs one URL with a timeout, retrying 429, 5xx and network failures with backoff."""
 
-    def __init__(self, *, timeout: float = 30, retries: int = 4, backoff: float = 1.0, max_backoff: float = 60):
+    def __init__(
+        self, *, timeout: float = 30, retries: int = 4, backoff: float = 1.0, max_backoff: float = 60
+    ):
         self.timeout, self.retries, self.backoff, self.max_backoff = timeout, retries, backoff, max_backoff
 
     def get(self, url: str) -> tuple[str, bytes | None, str]:
@@ -132,7 +147,9 @@ def _remembered(folder: Path) -> dict[int, str]:
     return known
 
 
-def fetch_one(image_id: int, rel: str, urls: list[str], folder: Path, fetcher: Fetcher, placeholders: set[str]) -> str:
+def fetch_one(
+    image_id: int, rel: str, urls: list[str], folder: Path, fetcher: Fetcher, placeholders: set[str]
+) -> str:
     """Status of one image after trying its URLs in order; the first that decodes is saved."""
     target = folder / rel
     if classify(_read(target), placeholders) == "ok":
@@ -158,7 +175,15 @@ def fetch_one(image_id: int, rel: str, urls: list[str], folder: Path, fetcher: F
     return "missing"  # no URL at all
 
 
-def download(images: pa.Table, urls: list[list[str]], folder: str | Path, *, fetcher: Fetcher, placeholders: Iterable[str] = (), workers: int = 8) -> pa.Table:
+def download(
+    images: pa.Table,
+    urls: list[list[str]],
+    folder: str | Path,
+    *,
+    fetcher: Fetcher,
+    placeholders: Iterable[str] = (),
+    workers: int = 8,
+) -> pa.Table:
     """Fetch every image (`image_id`, `path`; `urls[i]` to try in order) into folder, resuming."""
     folder, marks = Path(folder), set(placeholders)
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,8 +209,16 @@ def link_images(status: pa.Table, images: pa.Table, source: str | Path, target: 
     """Hard-link (or copy, across filesystems) the good images into the pipeline's image folder,
     so downstream rules see only images that decode and the downloads stay where they are."""
     source, target = Path(source), Path(target)
-    good = {i for i, s in zip(status.column("image_id").to_pylist(), status.column("status").to_pylist()) if s == "ok"}
-    for image_id, rel in zip(images.column("image_id").to_pylist(), images.column("path").to_pylist()):
+    good = {
+        i
+        for i, s in zip(
+            status.column("image_id").to_pylist(), status.column("status").to_pylist(), strict=True
+        )
+        if s == "ok"
+    }
+    for image_id, rel in zip(
+        images.column("image_id").to_pylist(), images.column("path").to_pylist(), strict=True
+    ):
         if image_id not in good:
             continue
         (target / rel).parent.mkdir(parents=True, exist_ok=True)

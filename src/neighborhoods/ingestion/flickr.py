@@ -55,7 +55,8 @@ GET_CONTEXTS = "flickr.photos.getAllContexts"
 UNAVAILABLE_CODES = {1}  # photo not found (deleted, or not public)
 RETRY_CODES = {105}  # service currently unavailable
 INVALID_KEY = 100
-# ok; unavailable: Flickr no longer has the photo; bad_line: its line of a metadata table was bad (bad_lines: drop)
+# ok; unavailable: Flickr no longer has the photo;
+# bad_line: its line of a metadata table was bad (bad_lines: drop)
 METADATA_STATUSES = ("ok", "unavailable", "bad_line")
 METADATA = pa.schema(
     [
@@ -118,7 +119,13 @@ class Answer:
 
     def record(self) -> dict:
         fetched = datetime.now(UTC).isoformat(timespec="seconds")
-        return {"photo_id": self.photo_id, "method": self.method, "status": self.status, "fetched": fetched, "answer": self.body}
+        return {
+            "photo_id": self.photo_id,
+            "method": self.method,
+            "status": self.status,
+            "fetched": fetched,
+            "answer": self.body,
+        }
 
 
 class Client:
@@ -161,7 +168,15 @@ class Client:
         for attempt in range(self.retries + 1):
             if attempt:
                 delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-                log.warning("%s photo %d: %s; retry %d/%d in %.1f s", method, photo_id, reason, attempt, self.retries, delay)
+                log.warning(
+                    "%s photo %d: %s; retry %d/%d in %.1f s",
+                    method,
+                    photo_id,
+                    reason,
+                    attempt,
+                    self.retries,
+                    delay,
+                )
                 self._sleep(delay)
             self._hold_rate()
             try:
@@ -169,14 +184,22 @@ class Client:
             except _Transient as failure:
                 reason = self.redact(failure)
                 if failure.retry_after is not None:
-                    self._next = max(self._next, time.monotonic() + min(failure.retry_after, self.max_backoff))
+                    self._next = max(
+                        self._next, time.monotonic() + min(failure.retry_after, self.max_backoff)
+                    )
         raise FlickrError(
             f"{method} for photo {photo_id}: no answer after {self.retries + 1} attempts (last: {reason}); "
             "everything fetched is kept, rerun to resume"
         )
 
     def _once(self, method: str, photo_id: int) -> Answer:
-        query = {"method": method, "api_key": self._key, "photo_id": photo_id, "format": "json", "nojsoncallback": 1}
+        query = {
+            "method": method,
+            "api_key": self._key,
+            "photo_id": photo_id,
+            "format": "json",
+            "nojsoncallback": 1,
+        }
         url = f"{self.api_url}?{urllib.parse.urlencode(query)}"
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as response:
@@ -273,7 +296,14 @@ def _stop_on_signals(event: threading.Event):
             signal.signal(s, handler)
 
 
-def crawl(photo_ids: Iterable[int], methods: list[str], cache: Cache, make_client: Callable[[], Client], *, known: set | None = None) -> dict:
+def crawl(
+    photo_ids: Iterable[int],
+    methods: list[str],
+    cache: Cache,
+    make_client: Callable[[], Client],
+    *,
+    known: set | None = None,
+) -> dict:
     """Ask every (photo, method) not in the cache nor in `known`; returns counts.
 
     `make_client` is called only when something is left to ask, so a complete cache needs no
@@ -282,14 +312,26 @@ def crawl(photo_ids: Iterable[int], methods: list[str], cache: Cache, make_clien
     done = cache.done() | (known or set())
     photo_ids = list(photo_ids)
     todo = [(p, m) for p in photo_ids for m in methods if (p, m) not in done]
-    summary = {"photos": len(photo_ids), "calls": len(photo_ids) * len(methods), "cached": 0, "asked": 0, "unavailable": 0}
+    summary = {
+        "photos": len(photo_ids),
+        "calls": len(photo_ids) * len(methods),
+        "cached": 0,
+        "asked": 0,
+        "unavailable": 0,
+    }
     summary["cached"] = summary["calls"] - len(todo)
     if not todo:
         log.info("all %d calls already answered in %s", summary["calls"], cache.folder)
         return summary
     client = make_client()
     hours = len(todo) * client.interval / 3600
-    log.info("%d calls to make (%d cached) at one per %.2f s: about %.1f hours", len(todo), summary["cached"], client.interval, hours)
+    log.info(
+        "%d calls to make (%d cached) at one per %.2f s: about %.1f hours",
+        len(todo),
+        summary["cached"],
+        client.interval,
+        hours,
+    )
     try:
         with _stop_on_signals(client.stop):
             for photo, method in tqdm(todo, unit="call", mininterval=5, smoothing=0.05, desc="flickr"):
@@ -331,7 +373,9 @@ def metadata_from_answers(photo_ids: Iterable[int], methods: list[str], records:
             found[key] = record
     missing = [(p, m) for p in sorted(wanted) for m in methods if (p, m) not in found]
     if missing:
-        raise FlickrError(f"{len(missing)} call(s) have no stored answer, e.g. {missing[:5]}: finish the crawl first")
+        raise FlickrError(
+            f"{len(missing)} call(s) have no stored answer, e.g. {missing[:5]}: finish the crawl first"
+        )
     rows = []
     for photo in sorted(wanted):
         row = {"photo_id": photo, "status": "ok", "tags": None, "sets": None, "groups": None, "owner": None}
@@ -356,7 +400,9 @@ def _as_list(value) -> list[str]:
 def _check_columns(path: Path, columns: list[str]) -> None:
     missing = [c for c in ("photo_id", "sets", "groups") if c not in columns]
     if missing:
-        raise nuswide.ReleaseError(f"{path}: missing column(s) {missing}; expected photo_id, tags, sets, groups[, owner]")
+        raise nuswide.ReleaseError(
+            f"{path}: missing column(s) {missing}; expected photo_id, tags, sets, groups[, owner]"
+        )
 
 
 def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
@@ -366,7 +412,9 @@ def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
     that is not a number."""
     lines, undecodable = nuswide.read_text(path)
     if 0 in undecodable:
-        raise nuswide.ReleaseError(f"{path}:1: expected a UTF-8 header line, found {undecodable[0]} in {lines[0]!r}")
+        raise nuswide.ReleaseError(
+            f"{path}:1: expected a UTF-8 header line, found {undecodable[0]} in {lines[0]!r}"
+        )
     reader = csv.reader(io.StringIO("\n".join(lines).removeprefix("\ufeff")))
     names = next(reader, [])
     header = ["photo_id" if name == "image_id" else name for name in names]
@@ -389,9 +437,11 @@ def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
         elif len(fields) != len(header):
             expected = f"{len(header)} fields ({','.join(names)})"
             found = "\n".join(lines[line - 1 : reader.line_num])
-            problems.append(nuswide.Problem(path, line, expected, found, photo, f"{len(fields)} field(s) in "))
+            problems.append(
+                nuswide.Problem(path, line, expected, found, photo, f"{len(fields)} field(s) in ")
+            )
         else:
-            rows.append({**dict(zip(header, fields)), "photo_id": photo, "line": line})
+            rows.append({**dict(zip(header, fields, strict=True)), "photo_id": photo, "line": line})
     listed: dict[int, int] = {}  # photo id -> its first line
     for row in rows:
         photo = row["photo_id"]
@@ -403,7 +453,8 @@ def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
 
 
 def _parquet_rows(path: Path) -> list[dict]:
-    """The rows of a metadata Parquet table; a typed table has no lines to drop, so a bad photo_id stops the run."""
+    """The rows of a metadata Parquet table; a typed table has no lines to drop, so a bad
+    photo_id stops the run."""
     table = pq.read_table(path)
     names = ["photo_id" if c == "image_id" else c for c in table.column_names]
     _check_columns(path, names)
@@ -411,10 +462,14 @@ def _parquet_rows(path: Path) -> list[dict]:
     seen: dict[int, int] = {}
     for i, row in enumerate(rows):
         if not str(row["photo_id"]).isdigit():
-            raise nuswide.ReleaseError(f"{path}: row {i} (0-based): expected a numeric photo_id, found {row['photo_id']!r}")
+            raise nuswide.ReleaseError(
+                f"{path}: row {i} (0-based): expected a numeric photo_id, found {row['photo_id']!r}"
+            )
         photo = row["photo_id"] = int(row["photo_id"])
         if photo in seen:
-            raise nuswide.ReleaseError(f"{path}: photo_id {photo} is listed more than once (rows {seen[photo]} and {i}, 0-based)")
+            raise nuswide.ReleaseError(
+                f"{path}: photo_id {photo} is listed more than once (rows {seen[photo]} and {i}, 0-based)"
+            )
         seen[photo] = i
     return rows
 
@@ -445,7 +500,9 @@ def read_metadata_table(path: str | Path, policy: str = "stop") -> pa.Table:
     for row in rows:
         if row["photo_id"] not in bad:
             lists = {c: _as_list(row[c]) if c in row else None for c in ("tags", "sets", "groups")}
-            records.append({"photo_id": row["photo_id"], "status": "ok", **lists, "owner": row.get("owner") or None})
+            records.append(
+                {"photo_id": row["photo_id"], "status": "ok", **lists, "owner": row.get("owner") or None}
+            )
     return pa.Table.from_pylist(sorted(records, key=lambda r: r["photo_id"]), schema=METADATA)
 
 
@@ -455,7 +512,12 @@ def is_table(path: str | Path | None) -> bool:
 
 
 def load_metadata(
-    photo_ids: Iterable[int], methods: list[str], cache: str | Path, reuse: str | Path | None = None, *, policy: str = "stop"
+    photo_ids: Iterable[int],
+    methods: list[str],
+    cache: str | Path,
+    reuse: str | Path | None = None,
+    *,
+    policy: str = "stop",
 ) -> pa.Table:
     """METADATA from a table fetched before (`reuse` a file, its bad lines under the bad_lines
     `policy`), else from the answers stored in `reuse` (a folder, read first) and `cache`."""
@@ -478,14 +540,18 @@ def methods(get_info: bool) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Crawl one shard from the command line, e.g. under another key than the pipeline's."""
-    parser = argparse.ArgumentParser(prog="python -m neighborhoods.ingestion.flickr", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m neighborhoods.ingestion.flickr", description=main.__doc__
+    )
     parser.add_argument("--release", required=True, help="the NUS-WIDE release folder")
     parser.add_argument("--cache", required=True, help="folder of stored answers, shared by all shards")
     parser.add_argument("--shard", type=int, default=0)
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--api-url", default="https://api.flickr.com/services/rest/")
     parser.add_argument("--rate", type=float, default=3600, help="queries per hour for this job's key")
-    parser.add_argument("--no-info", action="store_true", help="skip getInfo (tags from All_Tags.txt, no owners)")
+    parser.add_argument(
+        "--no-info", action="store_true", help="skip getInfo (tags from All_Tags.txt, no owners)"
+    )
     parser.add_argument("--bad-lines", choices=nuswide.POLICIES, default="stop")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -493,7 +559,12 @@ def main(argv: list[str] | None = None) -> None:
     photos = shard(photos_to_crawl(release.table), args.shard, args.shards)
     cache = Cache(args.cache, f"shard{args.shard}of{args.shards}")
     try:
-        summary = crawl(photos, methods(not args.no_info), cache, lambda: Client(args.api_url, api_key(), per_hour=args.rate))
+        summary = crawl(
+            photos,
+            methods(not args.no_info),
+            cache,
+            lambda: Client(args.api_url, api_key(), per_hour=args.rate),
+        )
     except FlickrError as error:
         sys.exit(f"error: {error}")
     log.info("done: %s", summary)

@@ -47,7 +47,9 @@ class Problem:
     line: int  # 1-based, as an editor shows it
     expected: str
     found: str
-    row: int = -1  # the image it describes: 0-based row of Imagelist.txt (a photo id in a metadata table); -1 if none
+    row: int = (
+        -1
+    )  # the image it describes: 0-based row of Imagelist.txt (a photo id in a metadata table); -1 if none
     detail: str = ""  # said before the quoted line, when the line alone does not show what is wrong
 
     def __str__(self) -> str:
@@ -82,7 +84,9 @@ def read_text(path: Path) -> tuple[list[str], dict[int, str]]:
     line's text shows its bytes as \\x escapes. Only a file that fails to decode is scanned
     line by line, so a good 269,648-line file costs one decode."""
     if not path.is_file():
-        raise ReleaseError(f"{path}: file not found (expected the release's layout: README, 'Reproducing on NUS-WIDE')")
+        raise ReleaseError(
+            f"{path}: file not found (expected the release's layout: README, 'Reproducing on NUS-WIDE')"
+        )
     data = path.read_bytes()
     undecodable: dict[int, str] = {}
     try:
@@ -107,7 +111,10 @@ def read_lines(path: Path, header: int = 0) -> tuple[list[str], list[Problem]]:
     """read_text's lines, and a Problem for each line that is not UTF-8 (its row counted after
     `header` lines); callers skip those lines rather than report them twice."""
     lines, undecodable = read_text(path)
-    return lines, [Problem(path, i + 1, "UTF-8 text", lines[i], i - header, f"{where} in ") for i, where in undecodable.items()]
+    return lines, [
+        Problem(path, i + 1, "UTF-8 text", lines[i], i - header, f"{where} in ")
+        for i, where in undecodable.items()
+    ]
 
 
 def read_concepts(path: Path) -> list[str]:
@@ -135,7 +142,8 @@ def _check_rows(path: Path, lines: list[str], n: int, header: int = 0) -> None:
 
 
 def photo_path(windows_path: str) -> tuple[str, str]:
-    """('<query>/<file>', photo id text) of an Imagelist entry like C:\\ImageData\\Flickr\\actor\\0001_2124494179.jpg."""
+    """('<query>/<file>', photo id text) of an Imagelist entry like
+    C:\\ImageData\\Flickr\\actor\\0001_2124494179.jpg."""
     parts = PureWindowsPath(windows_path.strip()).parts
     if len(parts) < 2:
         return "", ""
@@ -155,9 +163,13 @@ def parse_image_list(path: Path) -> tuple[np.ndarray, list[str], list[Problem]]:
         if i in undecodable:
             continue
         if len(line.split()) != 1 or not rel:
-            problems.append(Problem(path, i + 1, "one Windows path ...\\<query>\\<file>_<photo id>.jpg", line, i))
+            problems.append(
+                Problem(path, i + 1, "one Windows path ...\\<query>\\<file>_<photo id>.jpg", line, i)
+            )
         elif not photo.isdigit():
-            problems.append(Problem(path, i + 1, "a numeric photo id after the last '_' of the file name", line, i))
+            problems.append(
+                Problem(path, i + 1, "a numeric photo id after the last '_' of the file name", line, i)
+            )
         else:
             ids[i] = int(photo)
     return ids, paths, problems
@@ -198,7 +210,9 @@ def parse_tags(path: Path, ids: np.ndarray) -> tuple[list[list[str]], list[Probl
             tags.append([])
             continue
         if ids[i] >= 0 and int(fields[0]) != ids[i]:
-            problems.append(Problem(path, i + 1, f"photo id {ids[i]} (row {i + 1} of Imagelist.txt)", fields[0], i))
+            problems.append(
+                Problem(path, i + 1, f"photo id {ids[i]} (row {i + 1} of Imagelist.txt)", fields[0], i)
+            )
         tags.append(fields[1:])
     return tags, problems
 
@@ -211,11 +225,16 @@ def parse_urls(path: Path, ids: np.ndarray) -> tuple[dict[str, list[str | None]]
     urls: dict[str, list[str | None]] = {size: [] for size in URL_SIZES}
     for i, line in enumerate(lines[1:]):
         fields = line.split()
-        ok = i not in undecodable and len(fields) == 6 and fields[1].isdigit() and (ids[i] < 0 or int(fields[1]) == ids[i])
+        ok = (
+            i not in undecodable
+            and len(fields) == 6
+            and fields[1].isdigit()
+            and (ids[i] < 0 or int(fields[1]) == ids[i])
+        )
         if not ok and i not in undecodable:  # an undecodable line is reported once, by read_lines
             expected = f"6 fields: Photo_file Photo_id(={ids[i]}) url_Large url_Middle url_Small url_Original"
             problems.append(Problem(path, i + 2, expected, line, i))
-        for size, value in zip(URL_SIZES, fields[2:6] if ok else [None] * 4):
+        for size, value in zip(URL_SIZES, fields[2:6] if ok else [None] * 4, strict=True):
             urls[size].append(None if value in (None, "null") else value)
     return urls, problems
 
@@ -227,7 +246,8 @@ def quote(problems: list[Problem]) -> str:
 
 
 def apply_policy(problems: list[Problem], policy: str, source: str = "the release") -> None:
-    """Under 'stop', raise with the first bad lines; under 'drop', log every one, and how many each file had."""
+    """Under 'stop', raise with the first bad lines; under 'drop', log every one, and how many
+    each file had."""
     if policy not in POLICIES:
         raise ValueError(f"bad_lines policy: expected one of {POLICIES}, got {policy!r}")
     if not problems:
@@ -310,7 +330,9 @@ def read_release(root: str | Path, *, policy: str = "stop") -> Release:
     return Release(table, concepts, counts, problems)
 
 
-def image_urls(table: pa.Table, imagelist: str | Path, urls_file: str | Path, sizes: list[str], policy: str = "stop") -> list[list[str]]:
+def image_urls(
+    table: pa.Table, imagelist: str | Path, urls_file: str | Path, sizes: list[str], policy: str = "stop"
+) -> list[list[str]]:
     """For each row of a release table, its URLs in NUS-WIDE-urls.txt in the order of `sizes`.
 
     A bad line of the URL file obeys `policy`; under 'drop' its image simply has no URL (and is

@@ -12,8 +12,8 @@ import torch
 from PIL import Image
 
 from neighborhoods import model_inputs, parquet, train
-from neighborhoods.reporting import figures, tables
 from neighborhoods.labels import labels_by_id, read_concepts
+from neighborhoods.reporting import figures, tables
 
 SHOWN_SIDE = 96  # pixels per side of the thumbnails in Figures 3 and 4
 
@@ -48,7 +48,9 @@ def figure5(stem, *, images, concepts, split, model_scores, visual_scores, highl
     )
 
 
-def agreement_curve(neighbors_path, labels: dict[int, np.ndarray], zero_is_fill: bool) -> tuple[np.ndarray, float, float]:
+def agreement_curve(
+    neighbors_path, labels: dict[int, np.ndarray], zero_is_fill: bool
+) -> tuple[np.ndarray, float, float]:
     """Fig. 6's curve for one neighbors file, pooling the images of every subset, without the
     zero-similarity fill when `zero_is_fill`; also the base rate and the share of fill slots."""
     table = parquet.read(neighbors_path, parquet.NEIGHBORS)
@@ -64,7 +66,9 @@ def agreement_curve(neighbors_path, labels: dict[int, np.ndarray], zero_is_fill:
 def figure6(stem, *, images, concepts, neighbors: dict[str, str]) -> None:
     """`neighbors`: kind -> file; every kind but `visual` (L2 distances) has fill at similarity 0."""
     labels = _labels_by_id(images, read_concepts(concepts))
-    curves = {kind: agreement_curve(path, labels, zero_is_fill=kind != "visual") for kind, path in neighbors.items()}
+    curves = {
+        kind: agreement_curve(path, labels, zero_is_fill=kind != "visual") for kind, path in neighbors.items()
+    }
     base_rate = next(iter(curves.values()))[1]
     figures.figure6(
         stem,
@@ -78,7 +82,9 @@ def sweep_table(points: list[tuple[float, list[str]]], key: str = "value") -> pd
     """Mean and sample std over splits of mAP_L and mAP_I for each swept value."""
     rows = []
     for value, paths in points:
-        summary = tables.summarize([("", tables.load_metrics(paths), None)], ["mAP_L", "mAP_I"]).set_index("metric")
+        summary = tables.summarize([("", tables.load_metrics(paths), None)], ["mAP_L", "mAP_I"]).set_index(
+            "metric"
+        )
         row = {key: value}
         for metric in ("mAP_L", "mAP_I"):
             row[metric], row[f"{metric}_std"] = summary.loc[metric, ["mean", "std"]]
@@ -107,10 +113,12 @@ def _thumbnail(image_root, path: str) -> np.ndarray:
 
 def _paths_by_id(images_path) -> dict[int, str]:
     images = parquet.read(images_path, parquet.IMAGES)
-    return dict(zip(images.column("image_id").to_pylist(), images.column("path").to_pylist()))
+    return dict(zip(images.column("image_id").to_pylist(), images.column("path").to_pylist(), strict=True))
 
 
-def figure3(stem, *, images, concepts, split, features, neighbors, model, image_root, seed: int, examples: int = 4) -> None:
+def figure3(
+    stem, *, images, concepts, split, features, neighbors, model, image_root, seed: int, examples: int = 4
+) -> None:
     """W_y, and the test images whose labels lean most on v_x and most on v_z (eq. 6)."""
     data = model_inputs.load(images, concepts, split, features, neighbors)
     net, experiment = train.load(model, data)
@@ -137,7 +145,9 @@ def figure3(stem, *, images, concepts, split, features, neighbors, model, image_
     )
 
 
-def figure4(stem, *, images, concepts, neighbors, model_scores, visual_scores, image_root, examples: int = 6) -> None:
+def figure4(
+    stem, *, images, concepts, neighbors, model_scores, visual_scores, image_root, examples: int = 6
+) -> None:
     """The test images where the model's top 3 gains most over visual only, with 6 neighbors."""
     concepts = read_concepts(concepts)
     labels = _labels_by_id(images, concepts)
@@ -145,12 +155,17 @@ def figure4(stem, *, images, concepts, neighbors, model_scores, visual_scores, i
     visual_ids, visual = parquet.read_scores(visual_scores)
     visual = visual[pd.Index(visual_ids).get_indexer(ids)]
     truth = np.stack([labels[int(i)] for i in ids])
-    top = {name: np.argsort(-s, axis=1, kind="stable")[:, :3] for name, s in (("model", model), ("visual", visual))}
+    top = {
+        name: np.argsort(-s, axis=1, kind="stable")[:, :3]
+        for name, s in (("model", model), ("visual", visual))
+    }
     correct = {name: np.take_along_axis(truth, t, axis=1).sum(axis=1) for name, t in top.items()}
     gain = correct["model"] - correct["visual"]
     chosen = np.argsort(-gain, kind="stable")[:examples]
     table = parquet.read(neighbors, parquet.NEIGHBORS)
-    neighbor_ids = dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist()))
+    neighbor_ids = dict(
+        zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist(), strict=True)
+    )
     paths = _paths_by_id(images)
     figures.figure4(
         stem,

@@ -39,20 +39,24 @@ def per_label_ap(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Average precision of each label's image ranking; NaN where a label has no positive."""
     y_true = np.asarray(y_true, dtype=bool)
     scores = np.asarray(scores, dtype=np.float64)
-    return np.array([
-        average_precision_score(y_true[:, j], scores[:, j]) if y_true[:, j].any() else np.nan
-        for j in range(y_true.shape[1])
-    ])
+    return np.array(
+        [
+            average_precision_score(y_true[:, j], scores[:, j]) if y_true[:, j].any() else np.nan
+            for j in range(y_true.shape[1])
+        ]
+    )
 
 
-def figure5(stem, *, concepts, y_true, model_scores, visual_scores, label_frequency,
-            highlight=("wedding", "food")) -> None:
+def figure5(
+    stem, *, concepts, y_true, model_scores, visual_scores, label_frequency, highlight=("wedding", "food")
+) -> None:
     """PR curves of two concepts, per-label AP of model vs visual, and AP gain vs frequency."""
     concepts = list(concepts)
     missing = [c for c in highlight if c not in concepts]
     if missing:
-        raise ValueError(f"figure5: highlighted concept(s) {missing} not among the "
-                         f"{len(concepts)} concepts: {concepts}")
+        raise ValueError(
+            f"figure5: highlighted concept(s) {missing} not among the {len(concepts)} concepts: {concepts}"
+        )
     y_true = np.asarray(y_true, dtype=bool)
     ap_model = per_label_ap(y_true, model_scores)
     ap_visual = per_label_ap(y_true, visual_scores)
@@ -61,15 +65,22 @@ def figure5(stem, *, concepts, y_true, model_scores, visual_scores, label_freque
     fig = Figure(figsize=(16, 5), layout="constrained")
     ax_pr, ax_ap, ax_gain = fig.subplots(1, 3)
 
-    for concept, color in zip(highlight, ("tab:orange", "tab:purple")):
+    for concept, color in zip(highlight, ("tab:orange", "tab:purple"), strict=True):
         j = concepts.index(concept)
-        for scores, ap, name, style in ((model_scores, ap_model, "our model", "-"),
-                                        (visual_scores, ap_visual, "visual only", "--")):
+        for scores, ap, name, style in (
+            (model_scores, ap_model, "our model", "-"),
+            (visual_scores, ap_visual, "visual only", "--"),
+        ):
             prec, rec, _ = precision_recall_curve(y_true[:, j], np.asarray(scores)[:, j])
-            ax_pr.plot(rec, prec, style, color=color, drawstyle="steps-post",
-                       label=f"{concept}, {name} (AP {100 * ap[j]:.1f})")
-    ax_pr.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
-              title="(a) precision-recall")
+            ax_pr.plot(
+                rec,
+                prec,
+                style,
+                color=color,
+                drawstyle="steps-post",
+                label=f"{concept}, {name} (AP {100 * ap[j]:.1f})",
+            )
+    ax_pr.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title="(a) precision-recall")
     ax_pr.legend(fontsize=8, loc="lower left")
 
     ok = ~np.isnan(ap_model) & ~np.isnan(ap_visual)
@@ -79,10 +90,22 @@ def figure5(stem, *, concepts, y_true, model_scores, visual_scores, label_freque
     ax_ap.plot([0, 100], [0, 100], "k--", lw=1, label="equal AP")
     worst = worse[np.argsort(ap_model[worse] - ap_visual[worse])][:8]
     for j in worst:
-        ax_ap.annotate(concepts[j], (100 * ap_visual[j], 100 * ap_model[j]), fontsize=8,
-                       xytext=(4, -10), textcoords="offset points", color=WRONG)
-    ax_ap.set(xlabel="AP visual only (%)", ylabel="AP our model (%)", xlim=(0, 100),
-              ylim=(0, 100), aspect="equal", title="(b) per-label AP")
+        ax_ap.annotate(
+            concepts[j],
+            (100 * ap_visual[j], 100 * ap_model[j]),
+            fontsize=8,
+            xytext=(4, -10),
+            textcoords="offset points",
+            color=WRONG,
+        )
+    ax_ap.set(
+        xlabel="AP visual only (%)",
+        ylabel="AP our model (%)",
+        xlim=(0, 100),
+        ylim=(0, 100),
+        aspect="equal",
+        title="(b) per-label AP",
+    )
     ax_ap.legend(fontsize=8, loc="upper left")
 
     ok_freq = ok & (freq > 0)
@@ -90,9 +113,11 @@ def figure5(stem, *, concepts, y_true, model_scores, visual_scores, label_freque
     ax_gain.scatter(freq[ok_freq], gain[ok_freq], s=14, c=colors[ok_freq])
     ax_gain.axhline(0, color="k", ls="--", lw=1)
     ax_gain.set_xscale("log")
-    ax_gain.set(xlabel="label frequency in the training set (log scale)",
-                ylabel="AP our model − AP visual only (points)",
-                title="(b) AP gain against label frequency")
+    ax_gain.set(
+        xlabel="label frequency in the training set (log scale)",
+        ylabel="AP our model − AP visual only (points)",
+        title="(b) AP gain against label frequency",
+    )
     _save(fig, stem)
 
 
@@ -134,8 +159,12 @@ def figure6(stem, curves: dict, base_rate: float, fill: dict[str, float] | None 
         label = kind if share is None else f"{kind} ({100 * share:.0f}% fill left out)"
         ax.plot(np.arange(1, len(curve) + 1), curve, marker="o", ms=3, label=label)
     ax.axhline(base_rate, color="k", ls="--", lw=1, label="base rate")
-    ax.set(xlabel="neighbor rank k", ylabel="P(k-th neighbor has l | image has l)",
-           title="Label agreement of the k-th nearest neighbor", ylim=(0, None))
+    ax.set(
+        xlabel="neighbor rank k",
+        ylabel="P(k-th neighbor has l | image has l)",
+        title="Label agreement of the k-th nearest neighbor",
+        ylim=(0, None),
+    )
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(title="neighbors by")
     _save(fig, stem)
@@ -148,6 +177,20 @@ def _baseline_line(ax, value: float) -> None:
     ax.axhline(value, color=VISUAL_COLOR, ls="--", lw=1.2, label="visual only")
 
 
+def _model_and_baseline(ax, x, table: pd.DataFrame, metric: str, baseline: dict) -> None:
+    """A sweep's curve, mean ± std over splits, over the visual-only baseline's line."""
+    ax.errorbar(
+        x,
+        table[metric],
+        yerr=table[f"{metric}_std"],
+        marker="o",
+        capsize=3,
+        color=MODEL_COLOR,
+        label="our model",
+    )
+    _baseline_line(ax, baseline[metric])
+
+
 def figure7(stem, sweeps: dict, baseline: dict) -> None:
     """mAP_L and mAP_I as each hyperparameter (m, M, tau, ...) varies, visual only dashed."""
     fig = Figure(figsize=(4 * len(sweeps), 6), layout="constrained")
@@ -156,9 +199,7 @@ def figure7(stem, sweeps: dict, baseline: dict) -> None:
         table = table.sort_values("value")
         for row, metric in enumerate(("mAP_L", "mAP_I")):
             ax = axes[row, col]
-            ax.errorbar(table["value"], table[metric], yerr=table[f"{metric}_std"],
-                        marker="o", capsize=3, color=MODEL_COLOR, label="our model")
-            _baseline_line(ax, baseline[metric])
+            _model_and_baseline(ax, table["value"], table, metric, baseline)
             if param == "tau":
                 ax.set_xscale("log")
                 ax.minorticks_off()
@@ -174,10 +215,8 @@ def figure8(stem, overlap: pd.DataFrame, baseline: dict) -> None:
     """mAP against the overlap of training and test tag vocabularies, visual only dashed."""
     fig = Figure(figsize=(9, 4), layout="constrained")
     table = overlap.sort_values("overlap")
-    for ax, metric in zip(fig.subplots(1, 2), ("mAP_L", "mAP_I")):
-        ax.errorbar(100 * table["overlap"], table[metric], yerr=table[f"{metric}_std"],
-                    marker="o", capsize=3, color=MODEL_COLOR, label="our model")
-        _baseline_line(ax, baseline[metric])
+    for ax, metric in zip(fig.subplots(1, 2), ("mAP_L", "mAP_I"), strict=True):
+        _model_and_baseline(ax, 100 * table["overlap"], table, metric, baseline)
         ax.set(xlabel="vocabulary overlap (%)", ylabel=f"{metric} (%)", title=metric)
         ax.legend(fontsize=8)
     fig.suptitle("Generalization to a different tag vocabulary")
@@ -196,7 +235,7 @@ def score_shares(W_y: np.ndarray, v_x: np.ndarray, v_z: np.ndarray) -> np.ndarra
     W_y, v_x, v_z = (np.asarray(a, dtype=np.float64) for a in (W_y, v_x, v_z))
     h = v_x.shape[1]
     a_x = np.abs(v_x @ W_y[:, :h].T)
-    a_z = np.abs(v_z @ W_y[:, h:2 * h].T)
+    a_z = np.abs(v_z @ W_y[:, h : 2 * h].T)
     total = a_x + a_z
     return np.divide(a_x, total, out=np.full(total.shape, 0.5), where=total > 0)
 
@@ -212,11 +251,12 @@ def figure3(stem, *, W_y, hidden: int, concepts, shares, images, example_titles)
     top, bottom = fig.subfigures(2, 1, height_ratios=[4, 1])
     ax_x, ax_z, ax_bar = top.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.8]})
 
-    vmax = float(np.abs(W_y[:, :2 * hidden]).max()) or 1.0
-    for ax, part, name in ((ax_x, W_y[:, :hidden], "image half (v_x)"),
-                           (ax_z, W_y[:, hidden:2 * hidden], "neighbor half (v_z)")):
-        im = ax.imshow(part, aspect="auto", cmap="RdBu_r", vmin=-vmax, vmax=vmax,
-                       interpolation="nearest")
+    vmax = float(np.abs(W_y[:, : 2 * hidden]).max()) or 1.0
+    for ax, part, name in (
+        (ax_x, W_y[:, :hidden], "image half (v_x)"),
+        (ax_z, W_y[:, hidden : 2 * hidden], "neighbor half (v_z)"),
+    ):
+        im = ax.imshow(part, aspect="auto", cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
         ax.set_yticks(range(n_labels), concepts, fontsize=fs)
         ax.set(xlabel="hidden unit", title=f"W_y, {name}")
     ax_z.tick_params(labelleft=False)
@@ -227,10 +267,16 @@ def figure3(stem, *, W_y, hidden: int, concepts, shares, images, example_titles)
     ax_bar.barh(range(n_labels), mean_share[order], color=MODEL_COLOR)
     ax_bar.axvline(0.5, color="k", ls="--", lw=1)
     ax_bar.set_yticks(range(n_labels), [concepts[j] for j in order], fontsize=fs)
-    ax_bar.set(ylim=(-0.6, n_labels - 0.4), xlim=(0, 1), xlabel="mean share of score due to v_x",
-               title="Image vs neighbor share per label")
+    ax_bar.set(
+        ylim=(-0.6, n_labels - 0.4),
+        xlim=(0, 1),
+        xlabel="mean share of score due to v_x",
+        title="Image vs neighbor share per label",
+    )
 
-    for ax, image, title in zip(np.atleast_1d(bottom.subplots(1, n_img)), images, example_titles):
+    for ax, image, title in zip(
+        np.atleast_1d(bottom.subplots(1, n_img)), images, example_titles, strict=True
+    ):
         ax.imshow(image)
         ax.set_title(title, fontsize=8)
         ax.axis("off")
@@ -246,8 +292,15 @@ def _label_column(ax, header: str, predicted, truth) -> None:
     ax.set_title(header, fontsize=9)
     for i, label in enumerate(predicted):
         right = label in truth
-        ax.text(0.02, 0.8 - 0.28 * i, f"{'✓' if right else '✗'} {label}", fontsize=9,
-                color=RIGHT if right else WRONG, transform=ax.transAxes, va="center")
+        ax.text(
+            0.02,
+            0.8 - 0.28 * i,
+            f"{'✓' if right else '✗'} {label}",
+            fontsize=9,
+            color=RIGHT if right else WRONG,
+            transform=ax.transAxes,
+            va="center",
+        )
 
 
 def figure4(stem, examples: list) -> None:
@@ -255,14 +308,13 @@ def figure4(stem, examples: list) -> None:
     n_nb = max(len(ex["neighbors"]) for ex in examples)
     ratios = [2] + [1] * n_nb + [2, 2]
     fig = Figure(figsize=(2.0 + 0.9 * n_nb + 4.4, 1.7 * len(examples)), layout="constrained")
-    axes = fig.subplots(len(examples), len(ratios), squeeze=False,
-                        gridspec_kw={"width_ratios": ratios})
+    axes = fig.subplots(len(examples), len(ratios), squeeze=False, gridspec_kw={"width_ratios": ratios})
     for r, ex in enumerate(examples):
         row = axes[r]
         row[0].imshow(ex["image"])
-        for ax, nb in zip(row[1:1 + n_nb], ex["neighbors"]):
+        for ax, nb in zip(row[1 : 1 + n_nb], ex["neighbors"], strict=True):
             ax.imshow(nb)
-        for ax in row[:1 + n_nb]:
+        for ax in row[: 1 + n_nb]:
             ax.axis("off")
         first = r == 0
         row[0].set_title("image" if first else "", fontsize=9)

@@ -4,13 +4,13 @@ METRICS = ("mAP_L", "mAP_I", "Rec_L", "Prec_L", "Rec_I", "Prec_I")
 
 # Table 2, NUS-WIDE, n = 3. Keys are this pipeline's experiment kinds.
 TABLE2 = {
-    "upper": dict(zip(METRICS, (100.00, 100.00, 68.52, 60.68, 92.09, 66.83))),
-    "tagonly": dict(zip(METRICS, (43.88, 77.06, 47.52, 46.83, 71.34, 51.18))),
-    "knn": dict(zip(METRICS, (44.03, 73.72, 30.83, 44.41, 68.06, 49.49))),
-    "visual": dict(zip(METRICS, (45.78, 77.15, 43.12, 40.90, 71.60, 51.56))),
-    "nbrvote": dict(zip(METRICS, (50.40, 77.86, 34.52, 56.05, 72.12, 51.91))),
-    "nbr-tags": dict(zip(METRICS, (52.78, 80.34, 43.61, 46.98, 74.72, 53.69))),
-    "nbr-tags-tagvec": dict(zip(METRICS, (61.88, 80.27, 57.30, 54.74, 75.10, 53.46))),
+    "upper": dict(zip(METRICS, (100.00, 100.00, 68.52, 60.68, 92.09, 66.83), strict=True)),
+    "tagonly": dict(zip(METRICS, (43.88, 77.06, 47.52, 46.83, 71.34, 51.18), strict=True)),
+    "knn": dict(zip(METRICS, (44.03, 73.72, 30.83, 44.41, 68.06, 49.49), strict=True)),
+    "visual": dict(zip(METRICS, (45.78, 77.15, 43.12, 40.90, 71.60, 51.56), strict=True)),
+    "nbrvote": dict(zip(METRICS, (50.40, 77.86, 34.52, 56.05, 72.12, 51.91), strict=True)),
+    "nbr-tags": dict(zip(METRICS, (52.78, 80.34, 43.61, 46.98, 74.72, 53.69), strict=True)),
+    "nbr-tags-tagvec": dict(zip(METRICS, (61.88, 80.27, 57.30, 54.74, 75.10, 53.46), strict=True)),
 }
 
 # Rows quoted by the paper from other work; shown as quoted, never rerun.

@@ -13,9 +13,7 @@ import pandas as pd
 
 from neighborhoods.reporting.paper import METRICS
 
-NOTE = (
-    "Ours: mean ± sample std over splits, in %. In parentheses: the paper's figure on NUS-WIDE."
-)
+NOTE = "Ours: mean ± sample std over splits, in %. In parentheses: the paper's figure on NUS-WIDE."
 
 
 def load_metrics(paths: list[str | Path]) -> list[dict]:
