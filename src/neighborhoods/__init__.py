@@ -19,6 +19,7 @@ splits                 seeded train / val / test splits
 seeds                  every random stream, named by its purpose
 backbones              CNN backbones, loaded without network access
 features               one CNN feature vector per image, incrementally
+imported_features      features extracted elsewhere (Parquet, BigFile, .npy, Low_Level_Features)
 experiments            the grammar of experiment and neighbors names
 protocol               the paper's protocol as data: table rows, sweep points, targets
 vocabularies           metadata vocabularies and 0/1 image x item matrices

@@ -42,6 +42,7 @@ def check(config: dict) -> None:
     check_neighborhood_sizes(config)
     check_splits(config)
     check_nuswide(config)
+    check_imported_features(config)
     check_devices(config)
 
 
@@ -121,6 +122,19 @@ def check_nuswide(config: dict) -> None:
                 f"{key} ({path!r}) holds a brace, which Snakemake reads as a wildcard in a file path; "
                 "use a path without { and } (a symbolic link to it will do)"
             )
+
+
+def check_imported_features(config: dict) -> None:
+    """Imported features are NUS-WIDE's (their ids are its photo ids); the generated dataset
+    extracts its own."""
+    source = config["features"]["import"]
+    if source is not None and config["dataset"] != "nuswide":
+        raise ValueError(
+            f"features.import is set ({source!r}) but dataset is {config['dataset']}: imported features "
+            "are for dataset nuswide (their ids are NUS-WIDE photo ids); set features.import: null"
+        )
+    if isinstance(source, list) and not source:
+        raise ValueError("features.import is an empty list: name one or more Low_Level_Features files")
 
 
 def check_devices(config: dict) -> None:

@@ -102,5 +102,5 @@ def load(
         )
         vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
-    held = torch.from_numpy(np.array(features, dtype=FEATURE_DTYPES[feature_dtype]))
+    held = torch.from_numpy(features.astype(FEATURE_DTYPES[feature_dtype], copy=False))  # no copy for float32
     return SplitData(held, concepts, subsets, tags, vocabulary)

@@ -69,12 +69,26 @@ def features_table(image_ids: np.ndarray, features: np.ndarray) -> pa.Table:
 
 
 def read_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Return (image_ids, features as an (n, d) float32 array) without a per-row copy."""
-    table = pq.read_table(path)
-    column = table.column("feature").combine_chunks()
-    width = column.type.list_size
-    features = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
-    return table.column("image_id").to_numpy(), features.astype(np.float32, copy=False)
+    """Return (image_ids, features as an (n, d) float32 array), copied into the array one row
+    group at a time: a job holds the array and one row group's buffers, never the whole file
+    twice over (the NUS-WIDE rehearsal's 9.2 GB training peaks were three copies of 3.2 GB)."""
+    file = pq.ParquetFile(path)
+    width = file.schema_arrow.field("feature").type.list_size
+    features = np.empty((file.metadata.num_rows, width), dtype=np.float32)
+    ids, start = [], 0
+    for group in range(file.num_row_groups):
+        table = file.read_row_group(group, columns=["image_id", "feature"])
+        for chunk in table.column("feature").chunks:
+            values = chunk.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
+            features[start : start + len(values)] = values
+            start += len(values)
+        ids.append(table.column("image_id").to_numpy())
+    return np.concatenate(ids) if ids else np.empty(0, np.int64), features
+
+
+def read_feature_ids(path: str | Path) -> np.ndarray:
+    """The image ids of a features file, without reading its features."""
+    return pq.read_table(path, columns=["image_id"]).column("image_id").to_numpy()
 
 
 def scores_table(image_ids: np.ndarray, scores: np.ndarray) -> pa.Table:

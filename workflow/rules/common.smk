@@ -18,6 +18,10 @@ NEIGHBORS = PROTOCOL.neighbors
 IMAGE_ROOT = (
     DATASET == "nuswide" and config["nuswide"]["images"]
 ) or f"{RESULTS}/images"
+# Features extracted elsewhere (features.import); with no image folder either, no image is
+# downloaded, checked or read, and the figures that show photos draw placeholders.
+IMPORTED = config["features"]["import"]
+WITHOUT_IMAGES = bool(IMPORTED) and not config["nuswide"]["images"]
 
 
 def run_file(experiment, name, k):

@@ -1,30 +1,62 @@
-# Incremental (src/neighborhoods/features.py): the job reuses the rows of images the manifest
-# lists unchanged, so both files are update(): Snakemake keeps them for the job to read
-# instead of deleting them first, backs them up, and restores them if the job fails.
-rule features:
-    input:
-        images=f"{RESULTS}/data/images.parquet",
-        manifest=IMAGE_MANIFEST,
-        image_dir=ancient(IMAGE_ROOT),
-        # Replacing the weights file in place reruns the job (and nothing is reused).
-        weights=config["features"]["weights"] or [],
-    output:
-        features=update(f"{RESULTS}/features/{{backbone}}.parquet"),
-        sources=update(f"{RESULTS}/features/{{backbone}}.sources.parquet"),
-    log:
-        f"{LOGS}/features/{{backbone}}.log",
-    benchmark:
-        f"{LOGS}/benchmarks/features/{{backbone}}.tsv"
-    conda:
-        "../../envs/neighborhoods.yaml"
-    threads: 4
-    resources:
-        mem_mb=8000,
-        runtime=600,
-        gpu=1 if config["features"]["device"] == "cuda" else 0,
-    params:
-        batch_size=config["features"]["batch_size"],
-        workers=config["features"]["workers"],
-        device=config["features"]["device"],
-    script:
-        "../scripts/features.py"
+from neighborhoods import imported_features
+
+if IMPORTED:
+
+    # Features extracted elsewhere (src/neighborhoods/imported_features.py); no image is read.
+    rule import_features:
+        input:
+            source=imported_features.inputs(IMPORTED),
+            imagelist=(
+                f"{config['nuswide']['root']}/ImageList/Imagelist.txt"
+                if imported_features.kind(IMPORTED) == "low_level"
+                else []
+            ),
+        output:
+            features=f"{RESULTS}/features/{{backbone}}.parquet",
+        log:
+            f"{LOGS}/features/{{backbone}}.log",
+        benchmark:
+            f"{LOGS}/benchmarks/import_features/features/{{backbone}}.tsv"
+        conda:
+            "../../envs/neighborhoods.yaml"
+        # The rehearsal's 258,833 x 4096 BigFile: 4.9 GB at its peak (pages of the map).
+        resources:
+            mem_mb=8000,
+            runtime=120,
+        params:
+            source=IMPORTED,
+        script:
+            "../scripts/import_features.py"
+
+else:
+
+    # Incremental (src/neighborhoods/features.py): the job reuses the rows of images the manifest
+    # lists unchanged, so both files are update(): Snakemake keeps them for the job to read
+    # instead of deleting them first, backs them up, and restores them if the job fails.
+    rule features:
+        input:
+            images=f"{RESULTS}/data/images.parquet",
+            manifest=IMAGE_MANIFEST,
+            image_dir=ancient(IMAGE_ROOT),
+            # Replacing the weights file in place reruns the job (and nothing is reused).
+            weights=config["features"]["weights"] or [],
+        output:
+            features=update(f"{RESULTS}/features/{{backbone}}.parquet"),
+            sources=update(f"{RESULTS}/features/{{backbone}}.sources.parquet"),
+        log:
+            f"{LOGS}/features/{{backbone}}.log",
+        benchmark:
+            f"{LOGS}/benchmarks/features/features/{{backbone}}.tsv"
+        conda:
+            "../../envs/neighborhoods.yaml"
+        threads: 4
+        resources:
+            mem_mb=8000,
+            runtime=600,
+            gpu=1 if config["features"]["device"] == "cuda" else 0,
+        params:
+            batch_size=config["features"]["batch_size"],
+            workers=config["features"]["workers"],
+            device=config["features"]["device"],
+        script:
+            "../scripts/features.py"

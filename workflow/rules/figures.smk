@@ -1,19 +1,26 @@
 # Figures 3-5 show the tag-neighbor model on split 0; 7 and 8 the sweeps of PROTOCOL.
 TAG_MODEL = PROTOCOL.tag_model
 TAG_NEIGHBORS = neighbors_file(NEIGHBORS["tags"], 0)
+# Figures 3 and 4 show photos: without images (features imported), placeholders stand in.
+PHOTOS = (
+    {}
+    if WITHOUT_IMAGES
+    else {"manifest": IMAGE_MANIFEST, "image_dir": ancient(IMAGE_ROOT)}
+)
 
 
 rule fig3:
     input:
         **data_inputs(0),
+        **PHOTOS,
         neighbors=TAG_NEIGHBORS,
         model=run_file(TAG_MODEL, "model.pt", 0),
-        manifest=IMAGE_MANIFEST,
-        image_dir=ancient(IMAGE_ROOT),
     output:
         **figure_outputs("fig3"),
     log:
         f"{LOGS}/figures/fig3.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fig3/figures/fig3.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -27,17 +34,18 @@ rule fig3:
 
 rule fig4:
     input:
+        **PHOTOS,
         images=f"{RESULTS}/data/images.parquet",
         concepts=f"{RESULTS}/data/concepts.txt",
         neighbors=TAG_NEIGHBORS,
         model_scores=run_file(TAG_MODEL, "scores.parquet", 0),
         visual_scores=run_file(PROTOCOL.visual, "scores.parquet", 0),
-        manifest=IMAGE_MANIFEST,
-        image_dir=ancient(IMAGE_ROOT),
     output:
         **figure_outputs("fig4"),
     log:
         f"{LOGS}/figures/fig4.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fig4/figures/fig4.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -58,6 +66,8 @@ rule fig5:
         **figure_outputs("fig5"),
     log:
         f"{LOGS}/figures/fig5.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fig5/figures/fig5.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -81,6 +91,8 @@ rule fig6:
         **figure_outputs("fig6"),
     log:
         f"{LOGS}/figures/fig6.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fig6/figures/fig6.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -102,6 +114,8 @@ rule fig7:
         **figure_outputs("fig7"),
     log:
         f"{LOGS}/figures/fig7.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fig7/figures/fig7.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -124,6 +138,8 @@ rule fig8:
         **figure_outputs("fig8"),
     log:
         f"{LOGS}/figures/fig8.log",
+    benchmark:
+        f"{LOGS}/benchmarks/fig8/figures/fig8.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

@@ -29,6 +29,8 @@ rule image_manifest:
         IMAGE_MANIFEST,
     log:
         f"{LOGS}/ingest/image_manifest.log",
+    benchmark:
+        f"{LOGS}/benchmarks/image_manifest/ingest/image_manifest.tsv"
     localrule: True
     conda:
         "../../envs/neighborhoods.yaml"

@@ -10,7 +10,7 @@ rule train:
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/train.log",
     benchmark:
-        f"{LOGS}/benchmarks/runs/{{experiment}}/split{{k}}/train.tsv"
+        f"{LOGS}/benchmarks/train/runs/{{experiment}}/split{{k}}/train.tsv"
     wildcard_constraints:
         experiment=TRAINED,
     conda:
@@ -37,6 +37,8 @@ rule predict:
         metrics=run_file("{experiment}", "metrics.json", "{k}"),
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/predict.log",
+    benchmark:
+        f"{LOGS}/benchmarks/predict/runs/{{experiment}}/split{{k}}/predict.tsv"
     wildcard_constraints:
         experiment=TRAINED,
     conda:
@@ -63,6 +65,8 @@ rule predict_other_metadata:
         metrics=run_file("{experiment}", protocol.run_file("{meta}"), "{k}"),
     log:
         f"{LOGS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.log",
+    benchmark:
+        f"{LOGS}/benchmarks/predict_other_metadata/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.tsv"
     wildcard_constraints:
         experiment=experiments.experiment_pattern("neighborhood", max_rank=MAX_RANK),
     conda:

@@ -12,7 +12,7 @@ rule metadata_neighbors:
     log:
         f"{LOGS}/neighbors/{{meta}}/split{{k}}.log",
     benchmark:
-        f"{LOGS}/benchmarks/neighbors/{{meta}}/split{{k}}.tsv"
+        f"{LOGS}/benchmarks/metadata_neighbors/neighbors/{{meta}}/split{{k}}.tsv"
     wildcard_constraints:
         meta=experiments.neighbors_pattern(*experiments.METADATA_KINDS),
     conda:
@@ -38,7 +38,7 @@ rule visual_neighbors:
     log:
         f"{LOGS}/neighbors/{{meta}}/split{{k}}.log",
     benchmark:
-        f"{LOGS}/benchmarks/neighbors/{{meta}}/split{{k}}.tsv"
+        f"{LOGS}/benchmarks/visual_neighbors/neighbors/{{meta}}/split{{k}}.tsv"
     wildcard_constraints:
         meta=experiments.neighbors_pattern("visual"),
     conda:
@@ -70,6 +70,8 @@ rule neighbors_summary:
         csv=f"{RESULTS}/tables/neighbors.csv",
     log:
         f"{LOGS}/tables/neighbors.log",
+    benchmark:
+        f"{LOGS}/benchmarks/neighbors_summary/tables/neighbors.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

@@ -44,7 +44,7 @@ rule nuswide_release:
     log:
         f"{LOGS}/ingest/release.log",
     benchmark:
-        f"{LOGS}/benchmarks/ingest/release.tsv"
+        f"{LOGS}/benchmarks/nuswide_release/ingest/release.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -68,7 +68,7 @@ if NUSWIDE["images"]:
         log:
             f"{LOGS}/ingest/check_images.log",
         benchmark:
-            f"{LOGS}/benchmarks/ingest/check_images.tsv"
+            f"{LOGS}/benchmarks/nuswide_check_images/ingest/check_images.tsv"
         conda:
             "../../envs/neighborhoods.yaml"
         threads: 8
@@ -80,7 +80,7 @@ if NUSWIDE["images"]:
         script:
             "../scripts/nuswide_check_images.py"
 
-else:
+elif not WITHOUT_IMAGES:
 
     rule nuswide_download:
         input:
@@ -93,7 +93,7 @@ else:
         log:
             f"{LOGS}/ingest/download.log",
         benchmark:
-            f"{LOGS}/benchmarks/ingest/download.tsv"
+            f"{LOGS}/benchmarks/nuswide_download/ingest/download.tsv"
         conda:
             "../../envs/neighborhoods.yaml"
         threads: 16
@@ -118,7 +118,7 @@ if not flickr_api.is_table(FLICKR["metadata"]):
         log:
             f"{LOGS}/ingest/flickr/shard{{shard}}.log",
         benchmark:
-            f"{LOGS}/benchmarks/ingest/flickr/shard{{shard}}.tsv"
+            f"{LOGS}/benchmarks/flickr_crawl/ingest/flickr/shard{{shard}}.tsv"
         wildcard_constraints:
             shard=r"\d+",
         conda:
@@ -146,6 +146,8 @@ rule nuswide_metadata:
         f"{NUSWIDE_WORK}/metadata.parquet",
     log:
         f"{LOGS}/ingest/metadata.log",
+    benchmark:
+        f"{LOGS}/benchmarks/nuswide_metadata/ingest/metadata.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -162,8 +164,10 @@ rule nuswide_ingest:
     input:
         release=f"{NUSWIDE_WORK}/release.parquet",
         summary=f"{NUSWIDE_WORK}/release.json",
-        status=f"{NUSWIDE_WORK}/image_status.parquet",
+        status=[] if WITHOUT_IMAGES else f"{NUSWIDE_WORK}/image_status.parquet",
         metadata=f"{NUSWIDE_WORK}/metadata.parquet",
+        # Images without imported features are dropped here, and counted (no_features).
+        features=f"{RESULTS}/features/{BACKBONE}.parquet" if IMPORTED else [],
     output:
         images=f"{RESULTS}/data/images.parquet",
         concepts=f"{RESULTS}/data/concepts.txt",
@@ -171,6 +175,8 @@ rule nuswide_ingest:
         counts=f"{RESULTS}/data/ingest_counts.json",
     log:
         f"{LOGS}/ingest/ingest.log",
+    benchmark:
+        f"{LOGS}/benchmarks/nuswide_ingest/ingest/ingest.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

@@ -6,6 +6,8 @@ rule table2:
         **table_outputs("table2"),
     log:
         f"{LOGS}/tables/table2.log",
+    benchmark:
+        f"{LOGS}/benchmarks/table2/tables/table2.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -24,6 +26,8 @@ rule table3:
         **table_outputs("table3"),
     log:
         f"{LOGS}/tables/table3.log",
+    benchmark:
+        f"{LOGS}/benchmarks/table3/tables/table3.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -42,6 +46,8 @@ rule table4:
         **table_outputs("table4"),
     log:
         f"{LOGS}/tables/table4.log",
+    benchmark:
+        f"{LOGS}/benchmarks/table4/tables/table4.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

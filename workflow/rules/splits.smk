@@ -5,6 +5,8 @@ rule split:
         f"{RESULTS}/splits/split{{k}}.parquet",
     log:
         f"{LOGS}/splits/split{{k}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/split/splits/split{{k}}.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

@@ -8,7 +8,7 @@ rule synthesize:
     log:
         f"{LOGS}/synthesize.log",
     benchmark:
-        f"{LOGS}/benchmarks/synthesize.tsv"
+        f"{LOGS}/benchmarks/synthesize/synthesize.tsv"
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

@@ -12,6 +12,6 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         features=snakemake.input.features,
         neighbors=snakemake.input.neighbors,
         model=snakemake.input.model,
-        image_root=snakemake.input.image_dir,
+        image_root=snakemake.input.get("image_dir"),
         seed=seeds.figure(snakemake.params.seed, 3),
     )

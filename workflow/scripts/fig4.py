@@ -11,5 +11,5 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         neighbors=snakemake.input.neighbors,
         model_scores=snakemake.input.model_scores,
         visual_scores=snakemake.input.visual_scores,
-        image_root=snakemake.input.image_dir,
+        image_root=snakemake.input.get("image_dir"),
     )

@@ -3,7 +3,8 @@
 Each dropped image is counted once, under the first reason that applies, in this order:
 bad_lines (its line in the release, or in a metadata table: metadata status bad_line),
 duplicate_rows (rows merged into an earlier copy of the photo), no_labels,
-image_<status> (missing, corrupt, placeholder, unreachable), metadata_unavailable (Flickr
+image_<status> (missing, corrupt, placeholder, unreachable; only where images are checked),
+no_features (imported features do not cover it; only with features.import), metadata_unavailable (Flickr
 said the photo is gone, or a metadata table does not list it), no_metadata (no tags, sets
 or groups). So input = the sum of every reason + kept. duplicate_conflicts is not a drop: it
 counts the merged photos whose copies had different labels.
@@ -37,10 +38,18 @@ def labelled(release: pa.Table) -> pa.Table:
 
 
 def assemble(
-    release: pa.Table, release_counts: dict, status: pa.Table, metadata: pa.Table, *, tags: str = "release"
+    release: pa.Table,
+    release_counts: dict,
+    status: pa.Table | None,
+    metadata: pa.Table,
+    *,
+    tags: str = "release",
+    feature_ids: np.ndarray | None = None,
 ) -> tuple[pa.Table, dict]:
     """(IMAGES table sorted by image_id, counts by reason). `release` is nuswide.Release.table,
-    `status` download.STATUS, `metadata` flickr.METADATA; tags from the release or from Flickr."""
+    `status` download.STATUS (None: the images are not used, features are imported),
+    `metadata` flickr.METADATA; tags from the release or from Flickr; `feature_ids`, the
+    photos imported features cover (None: features are extracted from the images)."""
     if tags not in TAG_SOURCES:
         raise ValueError(f"tags: expected one of {TAG_SOURCES}, got {tags!r}")
     counts = {"input": release_counts["lines"]}
@@ -56,15 +65,12 @@ def assemble(
     table = labelled(release)
     counts["no_labels"] = release.num_rows - table.num_rows
 
-    ids = table.column("image_id").to_pylist()
-    by_id = dict(zip(status.column("image_id").to_pylist(), status.column("status").to_pylist(), strict=True))
-    unchecked = [i for i in ids if i not in by_id]
-    if unchecked:
-        raise ValueError(f"image check: {len(unchecked)} image(s) have no status, e.g. {unchecked[:5]}")
-    image_status = np.array([by_id[i] for i in ids], dtype=object)
-    for reason in STATUSES[1:]:
-        counts[f"image_{reason}"] = int((image_status == reason).sum())
-    table = table.filter(pa.array(image_status == "ok"))
+    if status is not None:
+        table = _checked_images(table, status, counts)
+    if feature_ids is not None:
+        covered = np.isin(table.column("image_id").to_numpy(), feature_ids)
+        counts["no_features"] = int((~covered).sum())
+        table = table.filter(pa.array(covered))
 
     rows = {r["photo_id"]: r for r in metadata.to_pylist()}
     found = [rows.get(i) for i in table.column("image_id").to_pylist()]
@@ -91,6 +97,19 @@ def assemble(
     kept = kept.take(pc.sort_indices(kept, [("image_id", "ascending")]))  # never the query order of the list
     log.info("ingest counts: %s", counts)
     return kept, counts
+
+
+def _checked_images(table: pa.Table, status: pa.Table, counts: dict) -> pa.Table:
+    """The rows whose image checked ok; the others counted by status (image_<status>)."""
+    ids = table.column("image_id").to_pylist()
+    by_id = dict(zip(status.column("image_id").to_pylist(), status.column("status").to_pylist(), strict=True))
+    unchecked = [i for i in ids if i not in by_id]
+    if unchecked:
+        raise ValueError(f"image check: {len(unchecked)} image(s) have no status, e.g. {unchecked[:5]}")
+    image_status = np.array([by_id[i] for i in ids], dtype=object)
+    for reason in STATUSES[1:]:
+        counts[f"image_{reason}"] = int((image_status == reason).sum())
+    return table.filter(pa.array(image_status == "ok"))
 
 
 def write(out_dir: str | Path, table: pa.Table, concepts: list[str], counts: dict) -> None:

@@ -106,7 +106,14 @@ def figure8(stem, *, overlaps: list[tuple[float, list[str]]], baseline: list[str
     figures.figure8(stem, table, _baseline(baseline))
 
 
+# Said on Figures 3 and 4 when the images are not there (features imported, no image folder).
+NO_IMAGES = "No images (features imported): grey squares stand in for the photos"
+
+
 def _thumbnail(image_root, path: str) -> np.ndarray:
+    """The photo, resized; a grey square when there is no image folder."""
+    if image_root is None:
+        return np.full((SHOWN_SIDE, SHOWN_SIDE, 3), 200, dtype=np.uint8)
     with Image.open(Path(image_root) / path) as image:
         return np.asarray(image.convert("RGB").resize((SHOWN_SIDE, SHOWN_SIDE)))
 
@@ -142,6 +149,7 @@ def figure3(
         shares=shares,
         images=[_thumbnail(image_root, paths[int(test.image_ids[i])]) for i in chosen],
         example_titles=[f"v_x share {per_image[i]:.2f}" for i in chosen],
+        note=NO_IMAGES if image_root is None else None,
     )
 
 
@@ -179,4 +187,5 @@ def figure4(
             }
             for i in chosen
         ],
+        note=NO_IMAGES if image_root is None else None,
     )

@@ -240,8 +240,11 @@ def score_shares(W_y: np.ndarray, v_x: np.ndarray, v_z: np.ndarray) -> np.ndarra
     return np.divide(a_x, total, out=np.full(total.shape, 0.5), where=total > 0)
 
 
-def figure3(stem, *, W_y, hidden: int, concepts, shares, images, example_titles) -> None:
-    """Learned W_y halves, mean v_x share per label, and example images."""
+def figure3(
+    stem, *, W_y, hidden: int, concepts, shares, images, example_titles, note: str | None = None
+) -> None:
+    """Learned W_y halves, mean v_x share per label, and example images; `note` titles the
+    figure (it says when placeholders stand in for the photos)."""
     W_y = np.asarray(W_y)
     concepts = list(concepts)
     n_labels = len(concepts)
@@ -280,6 +283,8 @@ def figure3(stem, *, W_y, hidden: int, concepts, shares, images, example_titles)
         ax.imshow(image)
         ax.set_title(title, fontsize=8)
         ax.axis("off")
+    if note:
+        fig.suptitle(note)
     _save(fig, stem)
 
 
@@ -303,8 +308,9 @@ def _label_column(ax, header: str, predicted, truth) -> None:
         )
 
 
-def figure4(stem, examples: list) -> None:
-    """Qualitative examples: image, its 6 nearest neighbors, top-3 of visual only and ours."""
+def figure4(stem, examples: list, note: str | None = None) -> None:
+    """Qualitative examples: image, its 6 nearest neighbors, top-3 of visual only and ours;
+    `note` titles the figure (it says when placeholders stand in for the photos)."""
     n_nb = max(len(ex["neighbors"]) for ex in examples)
     ratios = [2] + [1] * n_nb + [2, 2]
     fig = Figure(figsize=(2.0 + 0.9 * n_nb + 4.4, 1.7 * len(examples)), layout="constrained")
@@ -322,4 +328,6 @@ def figure4(stem, examples: list) -> None:
             row[1].set_title(f"{n_nb} nearest neighbors", fontsize=9, loc="left")
         _label_column(row[-2], "visual only" if first else "", ex["visual_top3"], ex["truth"])
         _label_column(row[-1], "our model" if first else "", ex["model_top3"], ex["truth"])
+    if note:
+        fig.suptitle(note)
     _save(fig, stem)

@@ -1,0 +1,245 @@
+"""A NUS-WIDE-scale rehearsal: the real Snakefile on a release-layout folder of 269,648 rows.
+
+    python -m benchmarks.rehearsal                      # write the folder, run, gather costs
+    python -m benchmarks.rehearsal --rows 27000 --dims 512   # a tenth, to try it first
+
+It writes, under --work (default results/rehearsal/), every release file the pipeline reads when
+features are imported and there are no images (ImageList/Imagelist.txt, the label file of each
+of the 81 concepts, NUS_WID_Tags/All_Tags.txt, ConceptsList/Concepts81.txt) with the real
+release's faults: one corrupt label value, 6 duplicate photo ids with conflicting labels, CRLF
+line endings, images without labels. Beside it: a `flickr.metadata` table with Table 1's
+statistics (benchmarks/data.py) and random ReLU features in the BigFile layout, covering all
+but 4% of the photos (the public VGG16 features cover about 259,000 of 269,648). Then it runs
+`snakemake` on that folder with the paper's protocol on one split (Tables 2, 3 and 4, Figures
+7 and 8), epochs cut to --epochs: the per-epoch cost is what is measured, and results on random
+features mean nothing. Last, it gathers every job's Snakemake `benchmark:` file (wall time,
+peak memory) with the memory its rule declares into `cost.csv` and `cost.md`.
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from benchmarks import cost_model, data
+from neighborhoods import parquet
+from neighborhoods.generated.concepts import CONCEPTS, POPULARITY
+from neighborhoods.reporting import tables
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = 269_648  # lines of the real release's Imagelist.txt
+UNLABELLED = 0.22  # share of release rows without any of the 81 labels
+UNCOVERED = 0.04  # share of photos the imported features leave out
+NOT_ON_FLICKR = 0.02  # share of labelled photos the metadata table does not list
+DUPLICATES = 6
+TARGETS = ["table2", "table3", "table4", "fig7", "fig8"]
+
+
+def _lines(path: Path, lines: list[str] | np.ndarray, crlf: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    eol = "\r\n" if crlf else "\n"
+    path.write_bytes((eol.join(lines) + eol).encode())
+
+
+def _digits(path: Path, column: np.ndarray, crlf: bool) -> None:
+    """A label file: one 0/1 digit per line, written as bytes (81 files of 269,648 lines)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    eol = [13, 10] if crlf else [10]
+    out = np.empty((len(column), 1 + len(eol)), dtype=np.uint8)
+    out[:, 0] = 48 + column
+    out[:, 1:] = eol
+    path.write_bytes(out.tobytes())
+
+
+def _names(prefix: str, X) -> list[list[str]]:
+    return [[f"{prefix}{j}" for j in X.indices[X.indptr[i] : X.indptr[i + 1]]] for i in range(X.shape[0])]
+
+
+def write_release(work: Path, rows: int, dims: int, seed: int = 0) -> dict:
+    """The release folder, the metadata table and the BigFile features; what was written."""
+    rng = np.random.default_rng(seed)
+    root = work / "NUS-WIDE"
+    photo = 10**9 + np.sort(rng.choice(8 * rows, rows, replace=False))
+    rate = 1.0 / np.arange(1, len(CONCEPTS) + 1)
+    rate = {c: r for c, r in zip(POPULARITY, 2.4 * rate / rate.sum(), strict=True)}  # 2.4 labels per image
+    labels = rng.random((rows, len(CONCEPTS))) < np.array([min(rate[c], 0.5) for c in CONCEPTS])
+    labelled = rng.random(rows) >= UNLABELLED
+    labels[~labelled] = False
+    labels[labelled & ~labels.any(axis=1), 0] = True
+    query = np.array(CONCEPTS)[np.where(labels.any(axis=1), labels.argmax(axis=1), 0)]
+    # The release lists photos grouped by the query that found them.
+    order = np.argsort(query, kind="stable")
+    photo, labels, query, labelled = photo[order], labels[order], query[order], labelled[order]
+    # Duplicates: 6 photos listed again under another query, with one more label.
+    twins = rng.choice(np.flatnonzero(labelled), 2 * DUPLICATES, replace=False)
+    for first, second in zip(twins[:DUPLICATES], twins[DUPLICATES:], strict=True):
+        photo[second] = photo[first]
+        labels[second] = labels[first]
+        labels[second, (labels[first].argmax() + 1) % len(CONCEPTS)] = True
+
+    _lines(root / "ConceptsList" / "Concepts81.txt", list(CONCEPTS), crlf=True)
+    _lines(
+        root / "ImageList" / "Imagelist.txt",
+        [
+            f"C:\\ImageData\\Flickr\\{q}\\{i % 10000:04d}_{p}.jpg"
+            for i, (q, p) in enumerate(zip(query, photo, strict=True))
+        ],
+    )
+    corrupt = int(rng.choice(np.flatnonzero(labelled)))
+    for c, concept in enumerate(CONCEPTS):
+        column = labels[:, c].astype(np.uint8)
+        if c == 0:
+            column[corrupt] = 2  # the release's one label value that is not 0/1
+        _digits(root / "Groundtruth" / "AllLabels" / f"Labels_{concept}.txt", column, crlf=c % 2 == 1)
+    tags = _names("t", data.metadata("tags", rows, seed=seed))
+    _lines(
+        root / "NUS_WID_Tags" / "All_Tags.txt",
+        [f"{p}      {' '.join(t)} " for p, t in zip(photo, tags, strict=True)],
+        crlf=True,
+    )
+
+    unique = np.unique(photo)
+    listed = unique[rng.random(len(unique)) >= NOT_ON_FLICKR]
+    sets = data.metadata("sets", len(listed), seed=seed + 1)
+    groups = data.metadata("groups", len(listed), seed=seed + 2)
+    metadata = pa.table(
+        {
+            "photo_id": pa.array(listed, pa.int64()),
+            "sets": pa.array(_names("s", sets), pa.list_(pa.string())),
+            "groups": pa.array(_names("g", groups), pa.list_(pa.string())),
+            "owner": pa.array([f"u{i % 20000}" for i in range(len(listed))], pa.string()),
+        }
+    )
+    parquet.write(metadata, work / "metadata.parquet")
+
+    covered = unique[rng.random(len(unique)) >= UNCOVERED]
+    folder = work / "bigfile"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "id.txt").write_text(" ".join(map(str, covered)) + "\n")
+    (folder / "shape.txt").write_text(f"{len(covered)} {dims}\n")
+    with open(folder / "feature.bin", "wb") as out:
+        for start in range(0, len(covered), 16384):
+            chunk = min(16384, len(covered) - start)
+            out.write(data.features(chunk, dims, seed=seed + start).astype(np.float32).tobytes())
+    return {"rows": rows, "photos": len(unique), "with_metadata": len(listed), "with_features": len(covered)}
+
+
+def config(work: Path, rows: int, epochs: int) -> dict:
+    """config/nuswide.yaml's protocol on one split, on the rehearsal folder; below the real
+    size, its 110,000 / 40,000 split sizes become the same fractions of the kept images."""
+    protocol = yaml.safe_load((ROOT / "config" / "nuswide.yaml").read_text())
+    splits = {"count": 1} if rows == ROWS else {"count": 1, "train": 0.58, "val": 0.21}
+    return {
+        **{k: protocol[k] for k in ("seed", "neighbors", "sweeps")},
+        "dataset": "nuswide",
+        "nuswide": {"root": str(work / "NUS-WIDE"), "images": None, "bad_lines": "drop"},
+        "flickr": {"metadata": str(work / "metadata.parquet")},
+        "features": {"backbone": "vgg16_fc7", "import": str(work / "bigfile")},
+        "splits": {**protocol["splits"], **splits},
+        "model": {**protocol["model"], "epochs": epochs},
+        "sweeps": {**protocol["sweeps"], "splits": 1},
+    }
+
+
+def by_rule(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: jobs, total and largest wall time, peak memory against the declared."""
+    table = jobs.groupby("rule").agg(
+        jobs=("key", "size"),
+        seconds=("seconds", "sum"),
+        longest=("seconds", "max"),
+        peak_mb=("peak_mb", "max"),
+        declared_mb=("declared_mb", "max"),
+    )
+    table["over"] = table["peak_mb"] > table["declared_mb"]
+    return table.sort_values("seconds", ascending=False).reset_index()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.rehearsal", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--dims", type=int, default=4096)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=ROOT / "results" / "rehearsal")
+    parser.add_argument("--write-only", action="store_true", help="write the folder, do not run")
+    parser.add_argument("--gather-only", action="store_true", help="gather the costs of a finished run")
+    args = parser.parse_args(argv)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    if not args.gather_only:
+        start = time.perf_counter()
+        written = write_release(work, args.rows, args.dims)
+        print(f"wrote {written} in {time.perf_counter() - start:.0f} s")
+        (work / "config.yaml").write_text(yaml.safe_dump(config(work, args.rows, args.epochs)))
+        if args.write_only:
+            return 0
+        snakemake = Path(sys.executable).with_name("snakemake")
+        command = [str(snakemake), "--snakefile", str(ROOT / "Snakefile"), "--directory", str(work)]
+        start = time.perf_counter()
+        result = subprocess.run([*command, "--cores", str(args.cores), *TARGETS])
+        print(f"snakemake: exit {result.returncode} after {time.perf_counter() - start:.0f} s")
+        if result.returncode:
+            return result.returncode
+    report(work, args)
+    return 0
+
+
+def full_protocol(work: Path) -> Path:
+    """config/nuswide.yaml's whole protocol (5 splits, every sweep, 10 epochs) on the folder."""
+    rehearsed = yaml.safe_load((work / "config.yaml").read_text())
+    protocol = yaml.safe_load((ROOT / "config" / "nuswide.yaml").read_text())
+    full = {
+        **rehearsed,
+        "splits": {**rehearsed["splits"], "count": protocol["splits"]["count"]},
+        "model": {**rehearsed["model"], "epochs": protocol["model"]["epochs"]},
+        "sweeps": protocol["sweeps"],
+    }
+    path = work / "full_protocol.yaml"
+    path.write_text(yaml.safe_dump(full))
+    return path
+
+
+def report(work: Path, args) -> None:
+    """cost.csv (every job), cost.md (per rule, and the full protocol's projected cost)."""
+    jobs = cost_model.measured(work)
+    table = pd.DataFrame([job.__dict__ for job in jobs])
+    table.to_csv(work / "cost.csv", index=False)
+    rules = by_rule(table)
+    keys, edges = cost_model.full_dag(work, ROOT / "Snakefile", full_protocol(work), TARGETS)
+    full = cost_model.project(work, jobs, keys, epochs=10)
+    seconds, threads = full["seconds"].tolist(), full["threads"].tolist()
+    after = [[] for _ in keys]
+    for a, b in edges:
+        after[a].append(b)
+    model = {
+        "jobs": len(keys),
+        "jobs costed by their rule's median (no measured twin)": int(full["estimated"].sum()),
+        "rules with no measured job (costed 0)": sorted(set(full.loc[full["seconds"] == 0, "rule"])),
+        "CPU-hours": full["cpu_seconds"].sum() / 3600,
+        "critical path, hours": max(cost_model.critical_paths(seconds, after)) / 3600,
+        **{
+            f"wall hours on {cores} cores": cost_model.schedule(seconds, threads, edges, cores) / 3600
+            for cores in (2, 32, 4 * 32, 16 * 32)
+        },
+    }
+    title = f"Rehearsal costs per rule ({args.rows} release rows, {args.dims}-d features, 1 split)"
+    note = "seconds: wall time summed over the rule's jobs; peak_mb: the largest max_rss of one job."
+    lines = [tables.to_markdown(rules.round(1), title, note), "", "# The full protocol, projected", ""]
+    lines += [
+        f"- {name}: {value:.2f}" if isinstance(value, float) else f"- {name}: {value}"
+        for name, value in model.items()
+    ]
+    (work / "cost.md").write_text("\n".join(lines) + "\n")
+    print((work / "cost.md").read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

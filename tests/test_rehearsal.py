@@ -1,0 +1,63 @@
+"""The NUS-WIDE-scale rehearsal: the folder it writes reads as a release with the real faults,
+and the cost model's schedule is checked on hand-worked DAGs."""
+
+import numpy as np
+import pytest
+
+from benchmarks import cost_model, rehearsal
+from neighborhoods import imported_features
+from neighborhoods.ingestion import flickr, nuswide
+
+
+def test_the_rehearsal_folder_is_a_release_with_its_faults(tmp_path):
+    written = rehearsal.write_release(tmp_path, rows=2000, dims=8)
+    release = nuswide.read_release(tmp_path / "NUS-WIDE", policy="drop")
+    counts = release.counts
+    assert counts["lines"] == 2000 and counts["bad_lines"] == 1  # the one label value "2"
+    assert counts["duplicate_rows"] == rehearsal.DUPLICATES == counts["duplicate_conflicts"]
+    assert counts["images"] == written["photos"] - 1  # the corrupt line's photo is dropped
+    labelled = np.array([len(labels) > 0 for labels in release.table.column("labels").to_pylist()])
+    assert 0.6 < labelled.mean() < 0.9  # images without labels, as in the release
+    crlf = (tmp_path / "NUS-WIDE" / "Groundtruth" / "AllLabels" / "Labels_animal.txt").read_bytes()
+    assert b"\r\n" in crlf
+    metadata = flickr.read_metadata_table(tmp_path / "metadata.parquet")
+    assert metadata.num_rows == written["with_metadata"]
+    ids, features = imported_features.read(str(tmp_path / "bigfile"))
+    imported_features.check(ids, features, "bigfile")
+    assert features.shape == (written["with_features"], 8) and (np.asarray(features) >= 0).all()
+
+
+def test_schedule_and_critical_path_on_hand_worked_dags():
+    # a (4 s) and b (2 s) feed c (1 s); d (3.5 s) stands alone.
+    seconds, threads, edges = [4.0, 2.0, 1.0, 3.5], [1, 1, 1, 1], [(0, 2), (1, 2)]
+    after = [[2], [2], [], []]
+    assert cost_model.critical_paths(seconds, after) == [5.0, 3.0, 1.0, 3.5]
+    assert cost_model.schedule(seconds, threads, edges, cores=1) == 10.5  # one at a time
+    # Two cores: a and d first (longest paths), b when d ends (3.5 to 5.5), then c: 6.5.
+    assert cost_model.schedule(seconds, threads, edges, cores=2) == 6.5
+    assert cost_model.schedule(seconds, threads, edges, cores=8) == 5.0  # the critical path
+    # A job asking more threads than there are cores runs on all of them.
+    assert cost_model.schedule([2.0, 2.0], [4, 1], [], cores=2) == 4.0
+
+
+@pytest.mark.parametrize(
+    "line, rule, wildcards", [("    wildcards: experiment=upper, k=0", "train", "experiment=upper")]
+)
+def test_job_blocks_are_read_from_the_log(tmp_path, line, rule, wildcards):
+    log = tmp_path / "run.log"
+    log.write_text(
+        "\n".join(
+            [
+                f"rule {rule}:",
+                "    benchmark: logs/nuswide/benchmarks/train/x.tsv",
+                line,
+                "    threads: 2",
+                "    resources: tmpdir=/tmp, runtime=240, mem_mb=8000, mem=8 GB",
+                "localrule table2:",
+                "    resources: tmpdir=/tmp, mem_mb=1000",
+            ]
+        )
+    )
+    (job,) = cost_model.logged_jobs(log)  # table2's block names no benchmark: left out
+    assert (job["rule"], job["threads"], job["mem_mb"]) == (rule, 2, 8000)
+    assert cost_model._key(job["rule"], job["wildcards"]) == f"{rule} {wildcards}"
