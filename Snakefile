@@ -23,6 +23,7 @@ configfile: "config.yaml"
 # whole schema; then what the schema cannot state (sizes across keys, paths, devices).
 SCHEMA = "workflow/schemas/config.schema.yaml"
 config_checks.unknown_keys(config, Path(workflow.basedir) / SCHEMA)
+config_checks.command_line_types(config)
 validate(config, SCHEMA)
 config_checks.check(config)
 
@@ -49,6 +50,7 @@ include: "workflow/rules/model.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/annotate.smk"
 
 
 rule all:

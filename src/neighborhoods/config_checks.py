@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from neighborhoods import parquet, splits
+from neighborhoods import experiments, parquet, splits
 
 
 def unknown_keys(config: dict, schema_path: str | Path) -> None:
@@ -44,6 +44,7 @@ def check(config: dict) -> None:
     check_nuswide(config)
     check_imported_features(config)
     check_devices(config)
+    check_annotate(config)
 
 
 def check_neighborhood_sizes(config: dict) -> None:
@@ -137,6 +138,43 @@ def check_imported_features(config: dict) -> None:
         raise ValueError("features.import is an empty list: name one or more Low_Level_Features files")
 
 
+def command_line_types(config: dict) -> None:
+    """`--config 'annotate={images: DIR, top: 5}'` arrives as strings (Snakemake reads nested
+    values with YAML's BaseLoader); give the annotate section the types its schema states."""
+    section = config.get("annotate")
+    if not isinstance(section, dict):
+        return
+    for key, value in section.items():
+        if value in ("null", "~", ""):
+            section[key] = None
+    top = section.get("top")
+    if isinstance(top, str):
+        if not top.isdigit():
+            raise ValueError(f"annotate.top is {top!r}: expected a positive integer (labels per photo)")
+        section["top"] = int(top)
+
+
+def check_annotate(config: dict) -> None:
+    """The photo folder exists, the sidecar exists, and the model is a checkpoint file or an
+    experiment name the grammar knows."""
+    section = config.get("annotate")
+    if not section:
+        return
+    if not Path(section["images"]).is_dir():
+        raise ValueError(f"annotate.images: {section['images']} is not a folder")
+    if section["metadata"] is not None and not Path(section["metadata"]).is_file():
+        raise ValueError(f"annotate.metadata: {section['metadata']} is not a file")
+    model = section["model"]
+    if model is not None and model.endswith(".pt"):
+        if not Path(model).is_file():
+            raise ValueError(f"annotate.model: checkpoint {model} not found")
+    elif model is not None:
+        try:
+            experiments.parse(model)
+        except ValueError as error:
+            raise ValueError(f"annotate.model: {error}; or a checkpoint file (.pt)") from None
+
+
 def check_devices(config: dict) -> None:
     """Refuse device cuda where no job can have a GPU: this machine has none and cannot submit to
     SLURM (no sbatch), so every job runs here. A cluster's login node often has no GPU while its
@@ -154,3 +192,10 @@ def check_devices(config: dict) -> None:
             f"{asked}, but this machine has no CUDA GPU (torch.cuda.is_available() is False) and no SLURM "
             "to send jobs to; set it to auto or cpu"
         )
+
+
+def annotate_needs_images() -> list:
+    """The annotate target asked for without a photo folder."""
+    raise ValueError(
+        "the annotate target needs a photo folder: snakemake annotate --config 'annotate={images: DIR}'"
+    )

@@ -11,7 +11,17 @@ import numpy as np
 from neighborhoods.parquet import SUBSETS
 
 # The purposes, in a fixed order: a purpose's index is part of its streams' entropy.
-PURPOSES = ("dataset", "image", "split", "ties", "vocabulary", "training", "prediction", "figure")
+PURPOSES = (
+    "dataset",
+    "image",
+    "split",
+    "ties",
+    "vocabulary",
+    "training",
+    "prediction",
+    "figure",
+    "annotation",
+)
 
 
 def sequence(purpose: str, seed: int, *keys: int) -> np.random.SeedSequence:
@@ -61,3 +71,13 @@ def prediction(seed: int, k: int) -> int:
 def figure(seed: int, number: int) -> int:
     """What a figure picks at random (Fig. 3's examples)."""
     return integer("figure", seed, number)
+
+
+def annotation_ties(seed: int) -> np.random.SeedSequence:
+    """The tie order of a photo collection's neighbors (the `annotate` target)."""
+    return sequence("annotation", seed, 0)
+
+
+def annotation_sampling(seed: int) -> int:
+    """The neighborhoods sampled when a model scores a photo collection."""
+    return integer("annotation", seed, 1)

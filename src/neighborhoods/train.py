@@ -213,21 +213,14 @@ def save(
     ).save(path)
 
 
-def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
-    """The saved model, checked against the data it is about to read."""
-    saved = read_checkpoint(path)
-    if saved.concepts != data.concepts:
-        raise ValueError(f"{path}: trained on other concepts than the dataset's concepts.txt")
-    if saved.feature_dim != data.features.shape[1]:
+def rebuild(saved: Checkpoint, path, feature_dim: int) -> tuple[nn.Module, Experiment]:
+    """The model a checkpoint holds, checked against the width of the features it will read."""
+    if saved.feature_dim != feature_dim:
         raise ValueError(
             f"{path}: trained on {saved.feature_dim}-d features of backbone {saved.backbone!r}, "
-            f"but the features given are {data.features.shape[1]}-d"
+            f"but the features given are {feature_dim}-d"
         )
     experiment = parse(saved.experiment)
-    if saved.tag_vocabulary is not None and data.tag_vocabulary != saved.tag_vocabulary:
-        raise ValueError(
-            f"{path}: needs the tag vectors it was trained with ({len(saved.tag_vocabulary)} tags)"
-        )
     model = build_model(
         experiment,
         feature_dim=saved.feature_dim,
@@ -238,6 +231,18 @@ def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
     )
     model.load_state_dict(saved.state_dict)
     return model, experiment
+
+
+def load(path, data: SplitData) -> tuple[nn.Module, Experiment]:
+    """The saved model, checked against the data it is about to read."""
+    saved = read_checkpoint(path)
+    if saved.concepts != data.concepts:
+        raise ValueError(f"{path}: trained on other concepts than the dataset's concepts.txt")
+    if saved.tag_vocabulary is not None and data.tag_vocabulary != saved.tag_vocabulary:
+        raise ValueError(
+            f"{path}: needs the tag vectors it was trained with ({len(saved.tag_vocabulary)} tags)"
+        )
+    return rebuild(saved, path, data.features.shape[1])
 
 
 def fit_experiment(
