@@ -438,7 +438,7 @@ def bench_float16(quick: bool, seed: int) -> None:
             data = model_inputs.load(
                 *inputs[:4], inputs[4] if experiment.model == "neighborhood" else None, feature_dtype=dtype
             )
-            model, _, _ = train.fit_experiment(experiment, data, settings, seed=train_seed)
+            model, *_ = train.fit_experiment(experiment, data, settings, seed=train_seed)
             scores = train.predict(
                 model,
                 data,

@@ -204,3 +204,34 @@ def test_models_that_cannot_label_photos_are_refused_and_small_collections_named
         ValueError, match="the collection has 4 photo.s., so 3 neighbor.s. per photo.*at least 7"
     ):
         annotation.collection_neighbors(few, experiments.parse("nbr-groups-m3-M6"), seed=0)
+
+
+def test_phone_jpegs_bad_xmp_and_messy_sidecars_keep_their_photos(tmp_path):
+    """A multi-picture JPEG (phones' HDR gain map) is a photo; a malformed XMP packet loses
+    only its keywords; a sidecar's blank rows and rows naming a corrupt file are left out."""
+    folder = tmp_path / "Trip"
+    folder.mkdir()
+    first, second = Image.new("RGB", (32, 32), "green"), Image.new("RGB", (16, 16), "white")
+    first.save(folder / "phone.jpg", format="MPO", save_all=True, append_images=[second])
+    Image.new("RGB", (32, 32), "blue").save(folder / "odd.jpg", xmp=b"<x:xmpmeta><unclosed>")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    found, skipped = photos.scan(folder)
+    assert [p.path for p in found] == ["odd.jpg", "phone.jpg"]
+    assert all(p.tags == set() and p.sets == {"trip"} for p in found)  # album: the folder, lower-cased
+    assert [path for path, _ in skipped] == ["broken.jpg"]
+    sidecar = tmp_path / "sidecar.csv"
+    sidecar.write_text("file,tags,albums\nphone.jpg,beach sun,Summer 2024\n,,\nbroken.jpg,x,\n")
+    assert photos.apply_sidecar(found, sidecar, skipped) == 1
+    phone = next(p for p in found if p.path == "phone.jpg")
+    assert phone.tags == {"beach", "sun"} and phone.sets == {"summer", "2024"}  # no ';': spaces separate
+
+
+def test_models_the_config_names_must_label_photos(collection):
+    section = {"images": str(collection), "top": 3, "name": None, "metadata": None}
+    for model in ("knn", "nbrvote-tags-tau5-M6", "upper", "nbr-visual-resnet50-m3-M6"):
+        config = {"annotate": {**section, "model": model}, "neighbors": {"max_rank": 20}}
+        with pytest.raises(ValueError, match="annotating photos needs"):
+            config_checks.check_annotate(config)
+    config = {"annotate": {**section, "model": "nbr-sets-m3-M30"}, "neighbors": {"max_rank": 20}}
+    with pytest.raises(ValueError, match="M=30 is above neighbors.max_rank"):
+        config_checks.check_annotate(config)

@@ -110,7 +110,7 @@ def _neighbors_candidate(rng: random.Random) -> str:
 def _experiment_candidate(rng: random.Random) -> str:
     """Names from the grammar with random parts, many of them just outside it."""
     meta = _neighbors_candidate(rng)
-    return rng.choice(
+    name = rng.choice(
         [
             rng.choice(["visual", "upper", "knn", "visuals", "nbr"]),
             f"tagonly-tau{_numbers(rng)}",
@@ -119,6 +119,11 @@ def _experiment_candidate(rng: random.Random) -> str:
             f"nbr-{meta}-m{_numbers(rng)}-M{_numbers(rng)}-tagvec",
         ]
     )
+    # Learning-curve suffixes, in order and out of it, on every kind.
+    suffix = rng.choice(
+        ["", "", "-tuned", f"-train{_numbers(rng)}", f"-tuned-train{_numbers(rng)}", "-train5-tuned"]
+    )
+    return name + suffix
 
 
 def _parses(parse, name: str) -> bool:
@@ -181,7 +186,35 @@ def test_every_name_the_constructors_make_matches_the_pattern():
         made.append(experiments.neighborhood_vote(meta, M))
         made += [experiments.neighborhood(meta, m, M) for m in range(1, M + 1)]
     made.append(experiments.neighborhood(experiments.tag_neighbors(7), 2, 4, tag_vector=True))
+    curved = [experiments.VISUAL, made[-1], experiments.neighborhood_vote(experiments.SETS, 6)]
+    made += [experiments.on_fraction(name, p) for name in curved for p in (1, 10, 99, 100)]
+    made += [experiments.tuned(experiments.on_fraction(made[-8], 25)), experiments.tuned(made[-8])]
     for name in made:
         assert experiment.fullmatch(name), name
     with pytest.raises(ValueError):
         experiments.neighborhood(experiments.SETS, 4, 3)
+
+
+def test_learning_curve_names():
+    assert experiments.on_fraction("nbr-sets-m3-M6", 25) == "nbr-sets-m3-M6-train25"
+    assert experiments.on_fraction("nbr-sets-m3-M6-train25", 100) == "nbr-sets-m3-M6"
+    assert (
+        experiments.tuned("nbr-tags-tau5-m3-M6-tagvec-train10") == "nbr-tags-tau5-m3-M6-tagvec-tuned-train10"
+    )
+    assert experiments.visual_twin("nbrvote-sets-M6-train10") == "visual-train10"
+    assert experiments.visual_twin("nbrvote-sets-M6") == "visual"
+    parsed = experiments.parse("nbr-tags-tau5-m3-M6-tuned-train50")
+    assert (parsed.tuned, parsed.train, parsed.m, parsed.M) == (True, 50, 3, 6)
+    with pytest.raises(ValueError, match="learning curves train"):
+        experiments.on_fraction("knn", 10)
+    with pytest.raises(ValueError, match="only the neighborhood model is tuned"):
+        experiments.tuned("visual")
+    for bad in (
+        "visual-train100",
+        "visual-train0",
+        "nbr-sets-m3-M6-train10-tuned",
+        "upper-train10",
+        "visual-tuned",
+    ):
+        with pytest.raises(ValueError):
+            experiments.parse(bad)

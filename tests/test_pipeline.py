@@ -1,5 +1,6 @@
 """End to end: the real `snakemake` command on a tiny generated dataset in a temporary folder."""
 
+import json
 import re
 import subprocess
 import sys
@@ -21,7 +22,7 @@ TINY = {
     "features": {"batch_size": 32, "workers": 0},
     "neighbors": {"tau": 300, "max_rank": 8},
     "model": {"hidden": 32, "epochs": 2, "lr": 1.0e-3},
-    "baselines": {"logistic_lr": [1.0e-2], "knn_k": [1, 5], "vote_weights": [0, 1]},
+    "baselines": {"logistic_lr": [1.0e-2], "knn_k": [1, 5], "vote_alphas": [0, 0.5, 1]},
     "sweeps": {
         "splits": 1,
         "m": [1, 3],
@@ -31,6 +32,7 @@ TINY = {
         "overlap": [0, 100],
     },
     "figures": {"highlight": ["sky", "clouds"]},
+    "curves": {"fractions": [50, 100], "splits": 2, "hidden": [16, 32], "l2": [3.0e-3]},
 }
 TARGETS = ["table2", "fig5", "fig6", "fig7"]
 
@@ -157,3 +159,36 @@ def test_report_holds_every_built_result_with_its_caption_and_the_config(built):
     ):
         assert caption in report
     assert "epochs&quot;: 2" in report  # the config used, as the run saw it
+
+
+def test_learning_curves_train_on_fractions_with_validation_and_test_fixed(built):
+    """Runs last: it adds the curves' runs to the built folder."""
+    output = snakemake(built, "learning_curves")
+    assert "train_tuned" in output
+    results = built / "results" / "synthetic"
+    for k in (0, 1):
+        split = pd.read_parquet(results / "splits" / f"split{k}.parquet")
+        n = int((split["subset"] == "train").sum())
+        half = pd.read_parquet(
+            results / "runs" / "nbr-tags-tau300-m3-M6-train50" / f"split{k}" / "history.parquet"
+        )
+        full = pd.read_parquet(results / "runs" / "nbr-tags-tau300-m3-M6" / f"split{k}" / "history.parquet")
+        assert set(half["train_images"]) == {round(n / 2)} and set(full["train_images"]) == {n}
+        tuned = pd.read_parquet(
+            results / "runs" / "nbr-tags-tau300-m3-M6-tuned" / f"split{k}" / "history.parquet"
+        )
+        assert set(tuned["hidden"]) == {16, 32} and tuned.groupby("hidden")["chosen"].any().sum() == 1
+        vote = pd.read_csv(
+            results / "runs" / "nbrvote-tags-tau300-M6-train50" / f"split{k}" / "validation.csv"
+        )
+        assert set(vote["space"]) == {"logits", "probabilities"} and vote["chosen"].sum() == 1
+    table = (results / "tables" / "learning_curves.md").read_text()
+    assert "| 50 |" in table and "| 100 |" in table and "The tuned model chose, per split: h " in table
+    summary = pd.read_csv(results / "tables" / "learning_curves.csv")
+    # The largest fraction's points are the plain experiments' runs, the same files Table 2 reads.
+    at_full = summary[summary["method"] == "visual only @ 100%"].set_index("metric")["mean"]
+    visual = [
+        json.loads((results / "runs" / "visual" / f"split{k}" / "metrics.json").read_text()) for k in (0, 1)
+    ]
+    assert at_full["mAP_L"] == pytest.approx(sum(v["mAP_L"] for v in visual) / 2)
+    assert Image.open(results / "figures" / "learning_curves.png").size[0] > 500

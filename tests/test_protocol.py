@@ -17,6 +17,7 @@ CONFIG = {
         "vocabulary": 2000,
         "overlap": [0, 50, 100],
     },
+    "curves": {"fractions": [100, 10, 50]},
 }
 
 
@@ -100,9 +101,21 @@ def test_each_target_lists_the_experiments_it_reads(plan):
     assert plan.experiments("fig8") == ["nbr-tagsplit2000-overlap100-m3-M6", "visual"]
     assert plan.experiments("table4") == ["nbr-tags-tau5000-m3-M6", "nbr-sets-m3-M6", "nbr-groups-m3-M6"]
     assert plan.experiments("fig5") == ["nbr-tags-tau5000-m3-M6", "visual"]
-    every = {
-        name for target in ("table2", "table3", "table4", "fig7", "fig8") for name in plan.experiments(target)
-    }
+    assert plan.experiments("learning_curves") == [
+        "visual-train10",
+        "visual-train50",
+        "visual",
+        "nbrvote-tags-tau5000-M6-train10",
+        "nbrvote-tags-tau5000-M6-train50",
+        "nbrvote-tags-tau5000-M6",
+        "nbr-tags-tau5000-m3-M6-train10",
+        "nbr-tags-tau5000-m3-M6-train50",
+        "nbr-tags-tau5000-m3-M6",
+        "nbr-tags-tau5000-m3-M6-tuned",
+    ]
+    assert [point.value for point in plan.curves["model"]] == [10, 50, 100]
+    targets = ("table2", "table3", "table4", "fig7", "fig8", "learning_curves")
+    every = {name for target in targets for name in plan.experiments(target)}
     for name in every:  # all of them in the grammar
         assert experiments.parse(name).name == name
     with pytest.raises(ValueError, match="unknown target"):

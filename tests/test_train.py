@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from neighborhoods import checkpoint, experiments, metrics, model_inputs, train
+from neighborhoods import checkpoint, experiments, metrics, model_inputs, seeds, train
 from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.settings import TrainingSettings
 
@@ -162,7 +162,10 @@ def test_label_and_tag_inputs_are_what_the_models_read(name):
 def test_logistic_baselines_keep_the_learning_rate_best_on_validation():
     data = toy_split(n=300)
     settings = replace(FIT, epochs=2)
-    model, history, lr = train.fit_experiment(experiments.parse("visual"), data, settings, seed=0)
+    model, history, lr, chosen_settings = train.fit_experiment(
+        experiments.parse("visual"), data, settings, seed=0
+    )
+    assert chosen_settings == settings
     best = history.groupby("lr")["val_mAP_L"].max()
     chosen = history.loc[history["chosen"], "lr"].unique()
     assert list(chosen) == [best.idxmax()] == [lr] and set(history["lr"]) == {1e-4, 3e-2}
@@ -171,5 +174,51 @@ def test_logistic_baselines_keep_the_learning_rate_best_on_validation():
         train.predict(model, data, "val", experiments.parse("visual"), samples=1, seed=0),
     )["mAP_L"]
     assert rescored == pytest.approx(best.max())
-    _, nbr_history, nbr_lr = train.fit_experiment(experiments.parse("nbr-sets-m3-M6"), data, settings, seed=0)
+    _, nbr_history, nbr_lr, _ = train.fit_experiment(
+        experiments.parse("nbr-sets-m3-M6"), data, settings, seed=0
+    )
     assert set(nbr_history["lr"]) == {FIT.lr} == {nbr_lr}
+
+
+def test_a_tuned_model_keeps_the_hidden_size_and_l2_best_on_validation():
+    data = toy_split(n=300)
+    settings = replace(FIT, epochs=2)
+    grid = {"hidden": [4, 16], "l2": [0.0, 0.5]}
+    model, history, _, chosen = train.fit_experiment(
+        experiments.parse("nbr-sets-m3-M6-tuned"), data, settings, seed=0, grid=grid
+    )
+    best = history.groupby(["hidden", "l2"])["val_mAP_L"].max()
+    assert len(best) == 4 and (chosen.hidden, chosen.l2) == best.idxmax()
+    assert history.loc[history["chosen"], ["hidden", "l2"]].drop_duplicates().values.tolist() == [
+        list(best.idxmax())
+    ]
+    assert model.image.out_features == chosen.hidden  # the model returned is the chosen one
+    rescored = metrics.evaluate(
+        data.subsets["val"].labels.numpy().astype(bool),
+        train.predict(
+            model, data, "val", experiments.parse("nbr-sets-m3-M6"), samples=settings.test_samples, seed=0
+        ),
+    )["mAP_L"]
+    assert rescored == pytest.approx(best.max())
+    with pytest.raises(ValueError, match="needs a grid"):
+        train.fit_experiment(experiments.parse("nbr-sets-m3-M6-tuned"), data, settings, seed=0)
+
+
+def test_a_training_fraction_keeps_nested_train_subsets_and_the_rest_fixed():
+    data = toy_split(n=300)
+    n = len(data.subsets["train"].rows)
+    stream = seeds.fraction(0, 0)
+    parts = {p: model_inputs.training_fraction(data, p, stream) for p in (10, 50, 100)}
+    sizes = {p: len(part.subsets["train"].rows) for p, part in parts.items()}
+    assert sizes == {10: model_inputs.fraction_size(n, 10), 50: round(n / 2), 100: n}
+    ids = {p: set(part.subsets["train"].image_ids.tolist()) for p, part in parts.items()}
+    assert ids[10] < ids[50] < ids[100] == set(data.subsets["train"].image_ids.tolist())
+    small, full = parts[10].subsets["train"], data.subsets["train"]
+    at = [full.image_ids.tolist().index(i) for i in small.image_ids]
+    assert torch.equal(small.rows, full.rows[at]) and torch.equal(small.labels, full.labels[at])
+    assert torch.equal(small.neighbor_rows, full.neighbor_rows[at])
+    for name in ("val", "test"):
+        assert parts[10].subsets[name] is data.subsets[name]
+    other = model_inputs.training_fraction(data, 10, seeds.fraction(0, 1))
+    assert set(other.subsets["train"].image_ids.tolist()) != ids[10]  # each split its own order
+    assert model_inputs.fraction_size(7, 1) == 1

@@ -7,7 +7,7 @@ from neighborhoods import voting
 from neighborhoods.metrics import evaluate
 from neighborhoods.voting import (
     choose_knn,
-    choose_vote_weight,
+    choose_vote,
     knn_vote,
     neighborhood_vote,
 )
@@ -114,14 +114,31 @@ def test_choose_knn_errors():
 def test_neighborhood_vote_arithmetic():
     own = np.array([[1.0, 0.0], [0.0, 2.0]])
     neighbors = np.array([[[2.0, 4.0], [0.0, 0.0]], [[1.0, 1.0], [3.0, -1.0]]])
-    np.testing.assert_allclose(neighborhood_vote(own, neighbors, 0.5), [[1.5, 1.0], [1.0, 2.0]])
+    # mean of the neighbors: [[1, 2], [2, 0]]
+    np.testing.assert_allclose(neighborhood_vote(own, neighbors, 0.5), [[1.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(neighborhood_vote(own, neighbors, 0.25), [[1.0, 0.5], [0.5, 1.5]])
     np.testing.assert_allclose(neighborhood_vote(own, neighbors, 0.0), own)
+    np.testing.assert_allclose(neighborhood_vote(own, neighbors, 1.0), [[1.0, 2.0], [2.0, 0.0]])
     with pytest.raises(ValueError, match="does not match"):
         neighborhood_vote(own, neighbors[:, :, :1], 1.0)
     with pytest.raises(ValueError, match="must be"):
         neighborhood_vote(own, neighbors[0], 1.0)
-    with pytest.raises(ValueError, match=">= 0"):
-        neighborhood_vote(own, neighbors, -1.0)
+    for alpha in (-0.1, 1.5, np.nan):
+        with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+            neighborhood_vote(own, neighbors, alpha)
+
+
+def test_the_old_weights_are_alphas_below_one():
+    """own + w * mean ranks as (1 - a) own + a mean with a = w / (1 + w): the old grid (w up to
+    4) stopped at a = 0.8 and never reached pure voting."""
+    rng = np.random.default_rng(0)
+    y, own = noisy_scores(rng)
+    neighbors = own[rng.integers(0, len(own), (len(own), 4))] + rng.normal(size=(len(own), 4, own.shape[1]))
+    for w in (0.25, 1.0, 4.0):
+        old = own + w * neighbors.mean(axis=1)
+        new = neighborhood_vote(own, neighbors, w / (1 + w))
+        np.testing.assert_allclose(old / (1 + w), new, rtol=1e-12)
+        assert evaluate(y, old) == pytest.approx(evaluate(y, new), abs=1e-9)
 
 
 def noisy_scores(rng, n=200, labels=6):
@@ -130,21 +147,50 @@ def noisy_scores(rng, n=200, labels=6):
     return y, y + rng.normal(scale=0.6, size=y.shape)
 
 
-def test_choose_vote_weight_ignores_misleading_neighbors():
+ALPHAS = [0.0, 0.2, 0.5, 0.8, 1.0]
+
+
+def test_choose_vote_ignores_misleading_neighbors():
     y, own = noisy_scores(np.random.default_rng(2))
     misleading = np.repeat((1 - y)[:, None, :], 3, axis=1).astype(float)
-    best, table = choose_vote_weight(own, misleading, y, weights=[0.0, 0.25, 1.0, 4.0])
-    assert best["weight"] == 0.0
+    best, table = choose_vote(own, misleading, y, alphas=ALPHAS, spaces=["logits"])
+    assert best["alpha"] == 0.0
     assert best["val_mAP_L"] == table.val_mAP_L.max() > table.val_mAP_L.iloc[1]
-    assert list(table.weight) == [0.0, 0.25, 1.0, 4.0]
+    assert list(table.alpha) == ALPHAS and set(table.space) == {"logits"}
 
 
-def test_choose_vote_weight_uses_informative_neighbors():
+def test_choose_vote_reaches_pure_voting_when_the_neighbors_know_best():
     y, own = noisy_scores(np.random.default_rng(3))
     truthful = np.repeat(y[:, None, :], 3, axis=1).astype(float)
-    best, table = choose_vote_weight(own, truthful, y, weights=[0.0, 0.25, 1.0, 4.0])
-    assert best["weight"] > 0
+    best, table = choose_vote(own, truthful, y, alphas=ALPHAS, spaces=["logits", "probabilities"])
+    assert best["alpha"] > 0 and best["val_mAP_L"] == pytest.approx(100.0)
+    pure = table[table.alpha == 1.0]
+    assert len(table) == 10 and len(pure) == 2 and np.allclose(pure.val_mAP_L, 100.0)
     assert best["val_mAP_L"] == table.val_mAP_L.max() > table.val_mAP_L.iloc[0]
+
+
+def test_choose_vote_picks_probabilities_when_one_confident_neighbor_misleads():
+    """Each image has one wildly confident wrong neighbor and two right ones: averaged logits
+    follow the confident one, averaged probabilities (bounded in [0, 1]) follow the majority."""
+    rng = np.random.default_rng(4)
+    y, own = noisy_scores(rng, n=300)
+    sign = 2.0 * y - 1
+    right = np.repeat((2 * sign)[:, None, :], 2, axis=1)
+    wrong = -40 * sign[:, None, :]
+    neighbors = np.concatenate([right, wrong], axis=1)
+    best, table = choose_vote(own, neighbors, y, alphas=[0.5, 1.0], spaces=["logits", "probabilities"])
+    assert best["space"] == "probabilities" and best["alpha"] == 1.0
+    scores = table.set_index(["space", "alpha"])["val_mAP_L"]
+    assert scores["probabilities", 1.0] == pytest.approx(100.0)
+    assert scores["logits", 1.0] < 60
+
+
+def test_choose_vote_errors():
+    y, own = noisy_scores(np.random.default_rng(5))
+    with pytest.raises(ValueError, match="at least one alpha"):
+        choose_vote(own, own[:, None], y, alphas=[], spaces=["logits"])
+    with pytest.raises(ValueError, match=r"unknown vote space\(s\) \['odds'\]"):
+        choose_vote(own, own[:, None], y, alphas=[0.5], spaces=["odds"])
 
 
 # ---- on a split, as the pipeline calls them ------------------------------------------------
@@ -185,8 +231,10 @@ def test_knn_on_split_scores_test_with_the_setting_chosen_on_val():
     np.testing.assert_array_equal(scores, expected)
 
 
-def test_neighborhood_vote_on_split_adds_the_weighted_mean_of_neighbor_logits():
+@pytest.mark.parametrize("space", ["logits", "probabilities"])
+def test_neighborhood_vote_on_split_mixes_own_and_neighbor_scores(space):
     import torch
+    from scipy.special import expit
 
     from neighborhoods.model import Logistic
 
@@ -195,9 +243,14 @@ def test_neighborhood_vote_on_split_adds_the_weighted_mean_of_neighbor_logits():
     with torch.no_grad():
         model.output.weight.copy_(torch.eye(3))
         model.output.bias.zero_()
-    scores, table = voting.neighborhood_vote_on_split(data, model, M=4, weights=[0.0, 1.0])
-    weight = table.loc[table["chosen"], "weight"].item()
+    scores, table = voting.neighborhood_vote_on_split(
+        data, model, M=4, alphas=[0.0, 0.3, 1.0], spaces=[space]
+    )
+    assert len(table) == 3 and table["chosen"].sum() == 1
+    alpha = table.loc[table["chosen"], "alpha"].item()
+    assert table.loc[table["chosen"], "val_mAP_L"].item() == table["val_mAP_L"].max()
     test = data.subsets["test"]
-    f = data.features.numpy()
-    expected = f[test.rows] + weight * f[test.neighbor_rows[:, :4].numpy()].mean(axis=1)
-    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+    f = data.features.numpy()  # the model's logits are the features themselves
+    f = expit(f) if space == "probabilities" else f
+    expected = (1 - alpha) * f[test.rows] + alpha * f[test.neighbor_rows[:, :4].numpy()].mean(axis=1)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5)

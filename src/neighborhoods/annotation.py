@@ -21,7 +21,6 @@ from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
 
 SUBSET = "photos"
-KINDS = ("tags", "sets", "groups")  # metadata a collection has; visual and split-vocabulary neighbors are not
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,7 @@ class Neighbors:
 def usable(saved: Checkpoint) -> experiments.Experiment:
     """The checkpoint's experiment, if it reads pixels and finds neighbors (if any) in metadata."""
     experiment = experiments.parse(saved.experiment)
-    if experiment.model == "neighborhood" and experiments.parse_neighbors(experiment.meta).kind in KINDS:
-        return experiment
-    if experiment.model == "visual":
+    if experiments.labels_photos(experiment):
         return experiment
     raise ValueError(
         f"model {saved.experiment!r}: annotating photos needs the visual-only model or a "

@@ -170,9 +170,20 @@ def check_annotate(config: dict) -> None:
             raise ValueError(f"annotate.model: checkpoint {model} not found")
     elif model is not None:
         try:
-            experiments.parse(model)
+            experiment = experiments.parse(model)
         except ValueError as error:
             raise ValueError(f"annotate.model: {error}; or a checkpoint file (.pt)") from None
+        if not experiments.labels_photos(experiment):
+            raise ValueError(
+                f"annotate.model is {model!r}: annotating photos needs the visual-only model or a "
+                "neighborhood model with tag, set or group neighbors (nbr-tags-tau<N>-m<m>-M<M>, "
+                "nbr-sets-..., nbr-groups-...)"
+            )
+        if experiment.M is not None and experiment.M > config["neighbors"]["max_rank"]:
+            raise ValueError(
+                f"annotate.model is {model!r}: M={experiment.M} is above neighbors.max_rank "
+                f"({config['neighbors']['max_rank']}), so no rule can train it"
+            )
 
 
 def check_devices(config: dict) -> None:

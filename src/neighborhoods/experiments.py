@@ -11,6 +11,8 @@ A name is one readable path component that says how a result was built.
 | `nbrvote-<neighbors>-M<M>`    | image neighborhoods + CNN voting over the M nearest       |
 | `nbr-<neighbors>-m<m>-M<M>`   | the neighborhood model: m of the M nearest per sample     |
 | `nbr-tags-tau<N>-...-tagvec`  | the same with the image's tag vector in the hidden state  |
+| `nbr-...-tuned`               | hidden size and L2 chosen on validation from a small grid |
+| `<visual, nbrvote, nbr>-train<P>` | trained on P% (1..99) of the labelled training images |
 
 | neighbors                     | ranked by                                                 |
 | ----------------------------- | --------------------------------------------------------- |
@@ -27,10 +29,13 @@ pattern and every name a rule accepts also parses.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 POSITIVE = r"[1-9][0-9]*"
 PERCENT = r"100|[1-9]?[0-9]"
+FRACTION = r"[1-9][0-9]?"  # a training fraction in percent, 1..99 (100 is written as no suffix)
+TRAIN = rf"(?:-train(?P<train>{FRACTION}))?"
+CURVED = ("visual", "nbrvote", "neighborhood")  # the kinds a learning curve trains on fractions
 BACKBONE = r"[a-z0-9_]+"
 
 # Neighbors names; named groups are the parameters.
@@ -75,14 +80,14 @@ def _pairs(max_rank: int) -> str:
 
 
 _EXPERIMENTS = {
-    "visual": r"visual",
+    "visual": rf"visual{TRAIN}",
     "upper": r"upper",
     "knn": r"knn",
     "tagonly": rf"tagonly-tau(?P<tau>{POSITIVE})",
-    "nbrvote": rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE})",
+    "nbrvote": rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE}){TRAIN}",
     "neighborhood": (
         rf"nbr-(?P<meta>{_any_neighbors(named=False)})-m(?P<m>{POSITIVE})-M(?P<M>{POSITIVE})"
-        r"(?P<tagvec>-tagvec)?"
+        rf"(?P<tagvec>-tagvec)?(?P<tuned>-tuned)?{TRAIN}"
     ),
 }
 
@@ -95,11 +100,12 @@ def neighbors_pattern(*kinds: str) -> str:
 def experiment_pattern(*kinds: str, max_rank: int) -> str:
     """The wildcard constraint for experiment names of the given kinds (default: all)."""
     neighbors = neighbors_pattern()
+    train = _plain(TRAIN)
     strict = {
-        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)})",
+        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)}){train}",
         "neighborhood": (
-            rf"nbr-(?:{neighbors})-(?:{_pairs(max_rank)})"
-            rf"|nbr-(?:{neighbors_pattern('tags')})-(?:{_pairs(max_rank)})-tagvec"
+            rf"nbr-(?:{neighbors})-(?:{_pairs(max_rank)})(?:-tuned)?{train}"
+            rf"|nbr-(?:{neighbors_pattern('tags')})-(?:{_pairs(max_rank)})-tagvec(?:-tuned)?{train}"
         ),
     }
     return "|".join(f"(?:{strict.get(kind) or _plain(_EXPERIMENTS[kind])})" for kind in kinds or KINDS)
@@ -148,16 +154,19 @@ class Experiment:
     M: int | None = None
     tag_vector: bool = False
     tau: int | None = None  # tag vocabulary of the tag vector (tagonly, -tagvec)
+    tuned: bool = False  # hidden size and L2 chosen on validation (the neighborhood model)
+    train: int = 100  # percent of the labelled training images it learns from
 
     @property
     def name(self) -> str:
         if self.model == "tagonly":
             return f"tagonly-tau{self.tau}"
+        suffix = "-tuned" * self.tuned + (f"-train{self.train}" if self.train < 100 else "")
         if self.model == "nbrvote":
-            return f"nbrvote-{self.meta}-M{self.M}"
+            return f"nbrvote-{self.meta}-M{self.M}{suffix}"
         if self.model == "neighborhood":
-            return f"nbr-{self.meta}-m{self.m}-M{self.M}" + ("-tagvec" if self.tag_vector else "")
-        return self.model
+            return f"nbr-{self.meta}-m{self.m}-M{self.M}" + "-tagvec" * self.tag_vector + suffix
+        return self.model + suffix
 
     @property
     def trained(self) -> bool:
@@ -187,7 +196,8 @@ def _build(name: str, model: str, fields: dict) -> Experiment:
         if neighbors.kind != "tags":
             raise ValueError(f"experiment {name!r}: a tag vector needs tag neighbors ('tags-tau<N>')")
         tau = neighbors.tau
-    return Experiment(model, fields.get("meta"), m, M, tag_vector, tau)
+    train = int(fields["train"]) if fields.get("train") else 100
+    return Experiment(model, fields.get("meta"), m, M, tag_vector, tau, bool(fields.get("tuned")), train)
 
 
 # Constructors: every name the pipeline writes comes from one of these.
@@ -220,3 +230,38 @@ def tag_split(size: int, overlap: int) -> str:
 
 def visual_neighbors(backbone: str) -> str:
     return parse_neighbors(f"visual-{backbone}").name
+
+
+def on_fraction(name: str, percent: int) -> str:
+    """The experiment trained on `percent` of the labelled training images (100: all of them)."""
+    experiment = parse(name)
+    if experiment.model not in CURVED:
+        raise ValueError(f"{name!r}: learning curves train {', '.join(CURVED)}, not {experiment.model}")
+    if not 1 <= percent <= 100:
+        raise ValueError(f"a training fraction is a percent in 1..100, got {percent}")
+    return replace(experiment, train=percent).name
+
+
+def tuned(name: str) -> str:
+    """The neighborhood model with its hidden size and L2 chosen on validation."""
+    experiment = parse(name)
+    if experiment.model != "neighborhood":
+        raise ValueError(f"{name!r}: only the neighborhood model is tuned")
+    return replace(experiment, tuned=True).name
+
+
+def visual_twin(name: str) -> str:
+    """The visual-only model a voting experiment scores with: trained on the same fraction."""
+    return on_fraction(VISUAL, parse(name).train)
+
+
+def labels_photos(experiment: Experiment) -> bool:
+    """Whether a model can label new photos from their pixels and their own metadata: the
+    visual-only model, or the neighborhood model with tag, set or group neighbors."""
+    if experiment.model == "visual":
+        return True
+    return experiment.model == "neighborhood" and parse_neighbors(experiment.meta).kind in (
+        "tags",
+        "sets",
+        "groups",
+    )

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
@@ -61,7 +61,9 @@ class ImageFiles(Dataset):
         path = self.root / self.paths[row]
         try:
             with Image.open(path) as file:
-                image = file.convert("RGB")  # decodes fully, so a truncated file fails here
+                # Upright as a viewer shows it (EXIF orientation); decodes fully, so a truncated
+                # file fails here.
+                image = ImageOps.exif_transpose(file).convert("RGB")
         except OSError as error:
             raise OSError(f"{path} (images table row {row}): cannot read image: {error}") from error
         return self.transform(image)

@@ -6,7 +6,7 @@ as float16 (half the memory: 1.6 instead of 3.1 GB for NUS-WIDE's 190K x 4096) a
 widened to float32 per gathered batch.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +104,21 @@ def load(
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
     held = torch.from_numpy(features.astype(FEATURE_DTYPES[feature_dtype], copy=False))  # no copy for float32
     return SplitData(held, concepts, subsets, tags, vocabulary)
+
+
+def fraction_size(n: int, percent: int) -> int:
+    """How many of n training images a fraction of `percent` keeps (at least one)."""
+    return max(1, round(n * percent / 100))
+
+
+def training_fraction(data: SplitData, percent: int, seed: np.random.SeedSequence) -> SplitData:
+    """The split with only `percent` of its training images labelled and trained on: a prefix
+    of one seeded order of them, so smaller fractions are subsets of larger ones. Validation and
+    test images, and every image's neighbors, stay as they are."""
+    train = data.subsets["train"]
+    keep = np.sort(
+        np.random.default_rng(seed).permutation(len(train.rows))[: fraction_size(len(train.rows), percent)]
+    )
+    neighbor_rows = None if train.neighbor_rows is None else train.neighbor_rows[keep]
+    kept = Subset(train.image_ids[keep], train.rows[keep], train.labels[keep], neighbor_rows)
+    return replace(data, subsets={**data.subsets, "train": kept})

@@ -87,6 +87,8 @@ class Protocol:
         self.tables = {table.name: table for table in (self._table2(), self._table3(), self._table4())}
         self.sweeps = self._sweeps(sweeps)
         self.overlaps = self._overlaps(sweeps)
+        self.curves = self._curves(config["curves"]["fractions"])
+        self.tuned_model = experiments.tuned(self.tag_model)
 
     def model(
         self, kind: str, *, m: int | None = None, M: int | None = None, tag_vector: bool = False
@@ -180,6 +182,18 @@ class Protocol:
             Point(p, model, None if p == 100 else experiments.tag_split(size, p)) for p in sweeps["overlap"]
         )
 
+    def _curves(self, fractions: list[int]) -> dict[str, tuple[Point, ...]]:
+        """The learning curves: each method at each percent of the training images."""
+        methods = {
+            "visual": self.visual,
+            "nbrvote": experiments.neighborhood_vote(self.neighbors["tags"], self.M),
+            "model": self.tag_model,
+        }
+        return {
+            method: tuple(Point(p, experiments.on_fraction(name, p)) for p in sorted(fractions))
+            for method, name in methods.items()
+        }
+
     def experiments(self, target: str) -> list[str]:
         """The experiments a table or figure reads, in order, each once."""
         if target in self.tables:
@@ -192,6 +206,9 @@ class Protocol:
             names = [self.tag_model] + ([self.visual] if target != "fig3" else [])
         elif target == "fig6":
             names = []
+        elif target == "learning_curves":
+            names = [point.experiment for points in self.curves.values() for point in points]
+            names.append(self.tuned_model)
         else:
             raise ValueError(f"unknown target {target!r}")
         return list(dict.fromkeys(names))

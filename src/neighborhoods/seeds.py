@@ -21,6 +21,7 @@ PURPOSES = (
     "prediction",
     "figure",
     "annotation",
+    "fraction",
 )
 
 
@@ -81,3 +82,8 @@ def annotation_ties(seed: int) -> np.random.SeedSequence:
 def annotation_sampling(seed: int) -> int:
     """The neighborhoods sampled when a model scores a photo collection."""
     return integer("annotation", seed, 1)
+
+
+def fraction(seed: int, k: int) -> np.random.SeedSequence:
+    """Split k's order of the training images, whose prefixes are the learning curves' fractions."""
+    return sequence("fraction", seed, k)

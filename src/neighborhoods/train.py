@@ -8,6 +8,7 @@ Neighborhoods are sampled for the whole minibatch in one indexing step.
 
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -174,6 +175,7 @@ def fit(
                 "epoch": epoch,
                 "train_loss": total_loss / len(train.rows),
                 "val_mAP_L": val_map,
+                "train_images": len(train.rows),
                 "seconds": time.perf_counter() - start,
             }
         )
@@ -252,21 +254,33 @@ def fit_experiment(
     *,
     seed: int,
     device: str | torch.device = "cpu",
-) -> tuple[nn.Module, pd.DataFrame, float]:
-    """The pipeline's training step: one run per learning rate of `settings.learning_rates`
-    (the neighborhood model's one rate; the logistic baselines' grid), keeping the model best
-    on validation mAP_L, with the rate it was trained at.
+    grid: dict | None = None,
+) -> tuple[nn.Module, pd.DataFrame, float, TrainingSettings]:
+    """The pipeline's training step: one run per setting tried, keeping the model best on
+    validation mAP_L, with the learning rate and the settings it was trained with.
 
-    The logistic baselines converge at very different speeds (the upper bound's rare labels
-    need a larger step than CNN features), so they are tuned on validation like the other
-    baselines; the history of every rate is kept, the chosen run's rows marked `chosen`.
+    The settings tried: each rate of `settings.learning_rates` (the neighborhood model's one
+    rate; the logistic baselines' grid) and, for a tuned experiment, each hidden size x L2 of
+    `grid` ({"hidden": [...], "l2": [...]}). The logistic baselines converge at very different
+    speeds (the upper bound's rare labels need a larger step than CNN features), so they are
+    tuned on validation like the other baselines. The history of every run is kept, the chosen
+    run's rows marked `chosen`.
     """
-    lrs = settings.learning_rates(experiment.model)
-    runs = [fit(experiment, data, settings, lr=lr, seed=seed, device=device) for lr in lrs]
-    scores = [history["val_mAP_L"].max() for _, history in runs]
+    tried = [settings]
+    if experiment.tuned:
+        if not grid:
+            raise ValueError(f"{experiment.name}: a tuned experiment needs a grid of hidden sizes and L2")
+        tried = [replace(settings, hidden=h, l2=l2) for h in grid["hidden"] for l2 in grid["l2"]]
+    runs = [
+        (candidate, lr, *fit(experiment, data, candidate, lr=lr, seed=seed, device=device))
+        for candidate in tried
+        for lr in candidate.learning_rates(experiment.model)
+    ]
+    scores = [history["val_mAP_L"].max() for *_, history in runs]
     best = int(np.argmax(scores))
     histories = [
-        history.assign(lr=lr, chosen=i == best)
-        for i, (lr, (_, history)) in enumerate(zip(lrs, runs, strict=True))
+        history.assign(lr=lr, hidden=candidate.hidden, l2=candidate.l2, chosen=i == best)
+        for i, (candidate, lr, _, history) in enumerate(runs)
     ]
-    return runs[best][0], pd.concat(histories, ignore_index=True), lrs[best]
+    chosen, lr, model, _ = runs[best]
+    return model, pd.concat(histories, ignore_index=True), lr, chosen

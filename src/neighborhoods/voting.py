@@ -1,14 +1,15 @@
 """The two voting baselines of the paper, each tuned on the validation subset by mAP_L.
 
 - CNN + kNN voting: the k L2-nearest training images (CNN features) vote with their labels.
-- Image neighborhoods + CNN voting: the visual-only model's scores of an image plus a weighted
-  mean of the visual-only scores of its M metadata neighbors.
+- Image neighborhoods + CNN voting: the visual-only model's scores of an image mixed with the
+  mean of the visual-only scores of its M metadata neighbors, in logits or probabilities.
 """
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
+from scipy.special import expit
 
 from neighborhoods.labels import check_binary
 from neighborhoods.metrics import evaluate
@@ -113,8 +114,9 @@ def choose_knn(
     return _best(rows, ["k", "weighting"]), pd.DataFrame(rows)
 
 
-def neighborhood_vote(own_scores: np.ndarray, neighbor_scores: np.ndarray, weight: float) -> np.ndarray:
-    """own_scores (n, L) + weight * the mean over the M neighbors of neighbor_scores (n, M, L)."""
+def neighborhood_vote(own_scores: np.ndarray, neighbor_scores: np.ndarray, alpha: float) -> np.ndarray:
+    """(1 - alpha) * own_scores (n, L) + alpha * the mean over the M neighbors of neighbor_scores
+    (n, M, L): alpha 0 is the visual-only model, alpha 1 pure neighbor voting."""
     own_scores = np.asarray(own_scores)
     neighbor_scores = np.asarray(neighbor_scores)
     if own_scores.ndim != 2 or neighbor_scores.ndim != 3:
@@ -128,31 +130,51 @@ def neighborhood_vote(own_scores: np.ndarray, neighbor_scores: np.ndarray, weigh
             f"neighbor_scores {neighbor_scores.shape} does not match own_scores {own_scores.shape}"
             " (need (n, M, L) with M >= 1)"
         )
-    if not np.isfinite(weight) or weight < 0:
-        raise ValueError(f"weight must be a finite number >= 0, got {weight}")
-    return own_scores + weight * neighbor_scores.mean(axis=1)
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    return (1 - alpha) * own_scores + alpha * neighbor_scores.mean(axis=1)
 
 
-def choose_vote_weight(
+# What is averaged: the visual-only model's logits, or its probabilities (their sigmoid). Both
+# rank the same on their own; their means rank differently, as one confident neighbor weighs
+# more in logits than in probabilities.
+SPACES = {"logits": lambda logits: logits, "probabilities": expit}
+
+
+def choose_vote(
     own_val: np.ndarray,
     neighbor_val: np.ndarray,
     val_labels: np.ndarray,
     *,
-    weights: list[float],
+    alphas: list[float],
+    spaces: list[str],
 ) -> tuple[dict, pd.DataFrame]:
-    """Pick the neighbor weight by validation mAP_L; include 0 among the weights so the
-    baseline can fall back to the visual-only scores when neighbors do not help.
+    """Pick the mix alpha and the space the scores are averaged in (of `SPACES`, applied to
+    the logits given) by validation mAP_L. alpha 0, the visual-only scores, is the baseline's
+    fall-back when neighbors do not help; equal scores go to the first setting tried.
 
-    Returns ({weight, val_mAP_L}, a table of every weight tried with its val mAP_L and mAP_I).
+    Returns ({alpha, space, val_mAP_L}, a table of every setting with its val mAP_L and mAP_I).
     """
-    if not weights:
-        raise ValueError("choose_vote_weight needs at least one weight")
+    if not alphas or not spaces:
+        raise ValueError("choose_vote needs at least one alpha and one space")
+    unknown = set(spaces) - set(SPACES)
+    if unknown:
+        raise ValueError(f"unknown vote space(s) {sorted(unknown)}; expected {list(SPACES)}")
     val_labels = _labels_matrix(val_labels, len(own_val), "val_labels")
     rows = []
-    for weight in weights:
-        metrics = evaluate(val_labels, neighborhood_vote(own_val, neighbor_val, weight))
-        rows.append({"weight": float(weight), "val_mAP_L": metrics["mAP_L"], "val_mAP_I": metrics["mAP_I"]})
-    return _best(rows, ["weight"]), pd.DataFrame(rows)
+    for space in spaces:
+        own, neighbors = SPACES[space](own_val), SPACES[space](neighbor_val)
+        for alpha in alphas:
+            metrics = evaluate(val_labels, neighborhood_vote(own, neighbors, alpha))
+            rows.append(
+                {
+                    "alpha": float(alpha),
+                    "space": space,
+                    "val_mAP_L": metrics["mAP_L"],
+                    "val_mAP_I": metrics["mAP_I"],
+                }
+            )
+    return _best(rows, ["alpha", "space"]), pd.DataFrame(rows)
 
 
 def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -182,17 +204,27 @@ def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndar
 
 
 def neighborhood_vote_on_split(
-    data, visual_model, *, M: int, weights: list[float]
+    data, visual_model, *, M: int, alphas: list[float], spaces: list[str]
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Image neighborhoods + CNN voting on a split: the visual-only logits of each image plus
-    the weighted mean of its M nearest neighbors' logits; the weight is tuned on val."""
+    """Image neighborhoods + CNN voting on a split: the visual-only scores of each image mixed
+    with the mean of its M nearest neighbors' (`neighborhood_vote`), alpha and the space tuned
+    on val. Only the val and test images and their neighbors are scored."""
+    val, test = data.subsets["val"], data.subsets["test"]
+    needed = np.unique(
+        np.concatenate(
+            [part.numpy().ravel() for s in (val, test) for part in (s.rows, s.neighbor_rows[:, :M])]
+        )
+    )
     with torch.inference_mode():
-        logits = visual_model.eval()(data.features.float()).numpy()
+        logits = visual_model.eval()(data.feature_rows(torch.from_numpy(needed))).numpy()
 
-    def parts(name):
-        subset = data.subsets[name]
-        return logits[subset.rows.numpy()], logits[subset.neighbor_rows[:, :M].numpy()]
+    def parts(subset):
+        return (
+            logits[np.searchsorted(needed, subset.rows.numpy())],
+            logits[np.searchsorted(needed, subset.neighbor_rows[:, :M].numpy())],
+        )
 
-    best, table = choose_vote_weight(*parts("val"), data.subsets["val"].labels.numpy(), weights=weights)
-    table["chosen"] = table["weight"] == best["weight"]
-    return neighborhood_vote(*parts("test"), best["weight"]), table
+    best, table = choose_vote(*parts(val), val.labels.numpy(), alphas=alphas, spaces=spaces)
+    table["chosen"] = (table["alpha"] == best["alpha"]) & (table["space"] == best["space"])
+    own, neighbors = (SPACES[best["space"]](part) for part in parts(test))
+    return neighborhood_vote(own, neighbors, best["alpha"]), table

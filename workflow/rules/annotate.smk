@@ -3,8 +3,10 @@
 ANNOTATE = config.get("annotate")
 
 if ANNOTATE:
-    PHOTOS = ANNOTATE["images"]
-    COLLECTION = f"results/annotate/{ANNOTATE['name'] or Path(PHOTOS).resolve().name}"
+    ANNOTATE_PHOTOS = ANNOTATE["images"]
+    COLLECTION = (
+        f"results/annotate/{ANNOTATE['name'] or Path(ANNOTATE_PHOTOS).resolve().name}"
+    )
     ANNOTATE_LOGS = f"logs/annotate/{Path(COLLECTION).name}"
     # A checkpoint file, or an experiment's split-0 model, which the pipeline builds if missing.
     ANNOTATE_MODEL = ANNOTATE["model"] or experiments.neighborhood(
@@ -19,7 +21,7 @@ if ANNOTATE:
     # Rescanned when the folder's listing changes (the params trigger, as image_manifest does).
     rule annotate_photos:
         input:
-            photos=ancient(PHOTOS),
+            photos=ancient(ANNOTATE_PHOTOS),
             metadata=ANNOTATE["metadata"] or [],
         output:
             photos=f"{COLLECTION}/photos.parquet",
@@ -34,7 +36,7 @@ if ANNOTATE:
             mem_mb=2000,
             runtime=60,
         params:
-            listing=lambda wildcards: manifest.fingerprint(PHOTOS),
+            listing=lambda wildcards: manifest.fingerprint(ANNOTATE_PHOTOS),
         script:
             "../scripts/annotate_photos.py"
 
@@ -43,6 +45,8 @@ if ANNOTATE:
         input:
             photos=rules.annotate_photos.output.photos,
             model=ANNOTATE_CHECKPOINT,
+            # The backbone's weights file the model's features were extracted with, if any.
+            weights=config["features"]["weights"] or [],
         output:
             features=f"{COLLECTION}/features.parquet",
             sources=f"{COLLECTION}/features.sources.parquet",
@@ -58,7 +62,7 @@ if ANNOTATE:
             runtime=120,
             gpu=1 if config["features"]["device"] == "cuda" else 0,
         params:
-            photos=PHOTOS,
+            photos=ANNOTATE_PHOTOS,
             batch_size=config["features"]["batch_size"],
             workers=config["features"]["workers"],
             device=config["features"]["device"],
@@ -91,7 +95,7 @@ if ANNOTATE:
 
     rule annotate_sheet:
         input:
-            photos=ancient(PHOTOS),
+            photos=ancient(ANNOTATE_PHOTOS),
             annotations=rules.annotate_labels.output.parquet,
             neighbors=rules.annotate_labels.output.neighbors,
         output:

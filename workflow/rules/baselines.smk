@@ -31,7 +31,10 @@ rule knn_voting:
 rule neighborhood_voting:
     input:
         unpack(run_inputs),
-        model=run_file(experiments.VISUAL, "model.pt", "{k}"),
+        # The visual-only model trained on the same fraction of the training images.
+        model=lambda wildcards: run_file(
+            experiments.visual_twin(wildcards.experiment), "model.pt", wildcards.k
+        ),
     output:
         scores=run_file("{experiment}", "scores.parquet", "{k}"),
         metrics=run_file("{experiment}", "metrics.json", "{k}"),
@@ -48,6 +51,7 @@ rule neighborhood_voting:
         mem_mb=8000,
         runtime=30,
     params:
-        weights=config["baselines"]["vote_weights"],
+        alphas=config["baselines"]["vote_alphas"],
+        spaces=config["baselines"]["vote_spaces"],
     script:
         "../scripts/neighborhood_voting.py"

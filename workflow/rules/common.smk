@@ -2,10 +2,13 @@ from neighborhoods import experiments, protocol
 from neighborhoods.settings import TrainingSettings
 
 DATASET = config["dataset"]
-RESULTS = f"results/{DATASET}"
-LOGS = f"logs/{DATASET}"
+# Two configs of one dataset keep apart by their name (config/curves.yaml's is "curves").
+RUN_NAME = config["name"] or DATASET
+RESULTS = f"results/{RUN_NAME}"
+LOGS = f"logs/{RUN_NAME}"
 SPLITS = list(range(config["splits"]["count"]))
 SWEEP_SPLITS = SPLITS[: config["sweeps"]["splits"]]
+CURVE_SPLITS = SPLITS[: config["curves"]["splits"]]
 BACKBONE = config["features"]["backbone"]
 MAX_RANK = config["neighbors"]["max_rank"]
 MODEL = config["model"]

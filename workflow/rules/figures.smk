@@ -149,3 +149,44 @@ rule fig8:
         overlaps=[point.value for point in PROTOCOL.overlaps],
     script:
         "../scripts/fig8.py"
+
+
+# Visual only, neighborhood voting and the model on growing fractions of the training images,
+# and the model with its hidden size and L2 chosen on validation at the largest fraction.
+rule learning_curves:
+    input:
+        **{
+            key: files
+            for method, points in PROTOCOL.curves.items()
+            for key, files in {
+                f"{method}_{point.value}": split_runs(
+                    point.experiment, point.metrics, CURVE_SPLITS
+                )
+                for point in points
+            }.items()
+        },
+        tuned=split_runs(PROTOCOL.tuned_model, "metrics.json", CURVE_SPLITS),
+        tuned_history=split_runs(PROTOCOL.tuned_model, "history.parquet", CURVE_SPLITS),
+        splits=[f"{RESULTS}/splits/split{k}.parquet" for k in CURVE_SPLITS],
+    output:
+        **figure_outputs("learning_curves"),
+        **{
+            f"table_{key}": path
+            for key, path in table_outputs("learning_curves").items()
+        },
+    log:
+        f"{LOGS}/figures/learning_curves.log",
+    benchmark:
+        f"{LOGS}/benchmarks/learning_curves/figures/learning_curves.tsv"
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        curves={
+            method: [point.value for point in points]
+            for method, points in PROTOCOL.curves.items()
+        },
+    script:
+        "../scripts/learning_curves.py"

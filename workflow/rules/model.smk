@@ -28,6 +28,21 @@ rule train:
         "../scripts/train.py"
 
 
+# The tuned neighborhood model (the learning curves' recipe check): the same job, trying each
+# hidden size x L2 of the curves' grid and keeping the best on validation.
+use rule train as train_tuned with:
+    wildcard_constraints:
+        experiment=f"(?=.*-tuned)(?:{TRAINED})",
+    params:
+        settings=TRAINING.as_dict(),
+        seed=config["seed"],
+        backbone=BACKBONE,
+        grid={key: config["curves"][key] for key in ("hidden", "l2")},
+
+
+ruleorder: train_tuned > train
+
+
 rule predict:
     input:
         unpack(run_inputs),

@@ -10,5 +10,6 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         batch_size=snakemake.params.batch_size,
         workers=snakemake.params.workers,
         device=snakemake.params.device,
+        weights=snakemake.input.weights or None,
         sources_path=snakemake.output.sources,
     )

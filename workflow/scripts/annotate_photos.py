@@ -6,7 +6,7 @@ from neighborhoods.ingestion import photos
 with job.start(snakemake.log[0]):
     found, skipped = photos.scan(snakemake.input.photos)
     if snakemake.input.metadata:
-        named = photos.apply_sidecar(found, snakemake.input.metadata)
+        named = photos.apply_sidecar(found, snakemake.input.metadata, skipped)
         logging.info("%s: metadata for %d of %d photos", snakemake.input.metadata, named, len(found))
     if not found:
         raise ValueError(f"annotate.images: no decodable JPEG or PNG photo in {snakemake.input.photos}")

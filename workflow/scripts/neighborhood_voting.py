@@ -13,7 +13,8 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         data,
         visual_model,
         M=experiments.parse(snakemake.wildcards.experiment).M,
-        weights=snakemake.params.weights,
+        alphas=snakemake.params.alphas,
+        spaces=snakemake.params.spaces,
     )
     table.to_csv(snakemake.output.choice, index=False)
     evaluation.write_scores(

@@ -13,15 +13,25 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         tag_tau=experiment.tau,
         feature_dtype=settings.feature_dtype,
     )
-    seed = seeds.training(snakemake.params.seed, int(snakemake.wildcards.k))
-    model, history, lr = train.fit_experiment(
-        experiment, data, settings, seed=seed, device=job.device(settings.device)
+    k = int(snakemake.wildcards.k)
+    if experiment.train < 100:
+        data = model_inputs.training_fraction(
+            data, experiment.train, seeds.fraction(snakemake.params.seed, k)
+        )
+    seed = seeds.training(snakemake.params.seed, k)
+    model, history, lr, chosen = train.fit_experiment(
+        experiment,
+        data,
+        settings,
+        seed=seed,
+        device=job.device(settings.device),
+        grid=snakemake.params.get("grid"),
     )
     train.save(
         snakemake.output.model,
         model,
         experiment,
-        settings,
+        chosen,
         lr=lr,
         backbone=snakemake.params.backbone,
         seed=seed,

@@ -18,11 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image, IptcImagePlugin
 
-from neighborhoods import parquet
+from neighborhoods import manifest, parquet
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".jpg", ".jpeg", ".png")
+JPEG = ("JPEG", "MPO")  # MPO: a JPEG with more pictures after the first (phones' HDR gain maps)
 SIDECAR_COLUMNS = {"tags": "tags", "albums": "sets", "groups": "groups"}
 SKIPPED = pa.schema([("path", pa.string()), ("reason", pa.string())])
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -63,36 +64,44 @@ def iptc_keywords(image: Image.Image) -> list[str]:
     return out
 
 
-def embedded_keywords(image: Image.Image) -> set[str]:
-    """XMP and IPTC keywords of an opened JPEG or PNG, lower-cased, whitespace collapsed."""
-    words = iptc_keywords(image) if image.format == "JPEG" else []
+def embedded_keywords(image: Image.Image, where: str = "") -> set[str]:
+    """XMP and IPTC keywords of an opened JPEG or PNG, lower-cased, whitespace collapsed.
+    A malformed block is logged and left out: the photo and its other keywords are kept."""
+    words = []
+    if image.format in JPEG:
+        try:
+            words += iptc_keywords(image)
+        except (OSError, SyntaxError, ValueError) as error:
+            log.warning("%s: unreadable IPTC block left out: %s", where, error)
     packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     if packet:
-        words += xmp_subjects(packet)
+        try:
+            words += xmp_subjects(packet)
+        except (ElementTree.ParseError, ValueError) as error:
+            log.warning("%s: unreadable XMP packet left out: %s", where, error)
     return {word for word in map(_keyword, words) if word}
 
 
 def _read(path: Path) -> set[str]:
     """Decode the whole photo (a truncated file fails here, not in feature extraction)."""
     with Image.open(path) as image:
-        if image.format not in ("JPEG", "PNG"):
+        if image.format not in (*JPEG, "PNG"):
             raise OSError(f"a {image.format} file, not JPEG or PNG")
-        keywords = embedded_keywords(image)
+        keywords = embedded_keywords(image, str(path))
         image.convert("RGB")
     return keywords
 
 
 def scan(root: str | Path) -> tuple[list[Photo], list[tuple[str, str]]]:
     """Every decodable photo under `root` in path order, with its embedded keywords and its
-    folder as album; and (path, reason) for every file that is not one. Hidden files are ignored."""
+    folder as album; and (path, reason) for every file that is not one. Files are listed as the
+    image manifest lists them: symlinked folders followed, hidden files left out."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"annotate.images: {root} is not a folder")
     photos, skipped = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
+    for relative in manifest.scan(root).column("path").to_pylist():
+        path = root / relative
         if path.suffix.lower() not in SUFFIXES:
             skipped.append((relative, f"not a JPEG or PNG file ({path.suffix or 'no suffix'})"))
             continue
@@ -101,8 +110,9 @@ def scan(root: str | Path) -> tuple[list[Photo], list[tuple[str, str]]]:
         except (OSError, ValueError, SyntaxError, ElementTree.ParseError) as error:
             skipped.append((relative, f"cannot decode: {error}"))
             continue
-        album = path.parent.relative_to(root).as_posix()
-        photos.append(Photo(relative, tags=keywords, sets={album if album != "." else root.name}))
+        folder = path.parent.relative_to(root).as_posix()
+        album = _keyword(folder if folder != "." else root.resolve().name)
+        photos.append(Photo(relative, tags=keywords, sets={album} if album else set()))
     log.info("%s: %d photos, %d files skipped", root, len(photos), len(skipped))
     return photos, skipped
 
@@ -112,7 +122,7 @@ def _items(value, where: str) -> set[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return set()
     if isinstance(value, list | tuple | np.ndarray):
-        words = [str(v) for v in value]
+        words = [str(v) for v in value if isinstance(v, str)]
     elif isinstance(value, str):
         words = value.split(";") if ";" in value else value.split()
     else:
@@ -133,23 +143,31 @@ def _read_sidecar(path: Path) -> tuple[pd.DataFrame, str]:
     return table, keys[0]
 
 
-def apply_sidecar(photos: list[Photo], path: str | Path) -> int:
+def _name(path: str, by: str) -> str:
+    return path if by == "path" else path.rsplit("/", 1)[-1]
+
+
+def apply_sidecar(photos: list[Photo], path: str | Path, skipped: list[tuple[str, str]] = ()) -> int:
     """Add the items of a sidecar table (CSV or Parquet: a `path` or `file` column, any of tags,
     albums, groups) to the photos it names; its albums replace the folder default. Returns how
-    many photos it named. A row naming no photo, or a file name two photos share, is an error
-    naming its line."""
+    many photos it named. Rows without a key, or naming a `skipped` file, are left out; a row
+    naming no file of the folder, or a file name two photos share, is an error naming its line."""
     path = Path(path)
     table, by = _read_sidecar(path)
     index: dict[str, list[Photo]] = {}
     for photo in photos:
-        index.setdefault(photo.path if by == "path" else photo.path.rsplit("/", 1)[-1], []).append(photo)
+        index.setdefault(_name(photo.path, by), []).append(photo)
+    left_out = {_name(file, by) for file, _ in skipped}
     named = set()
     for row in table.to_dict("records"):
         where = f"{path}, line {row['line']}"
-        matches = index.get(str(row[by]).strip(), [])
+        key = "" if pd.isna(row[by]) else str(row[by]).strip()
+        if not key or (key in left_out and key not in index):
+            continue
+        matches = index.get(key, [])
         if len(matches) != 1:
             problem = "no decodable photo" if not matches else f"{len(matches)} photos (use a 'path' column)"
-            raise ValueError(f"{where}: {by} {row[by]!r} names {problem} of the folder")
+            raise ValueError(f"{where}: {by} {key!r} names {problem} of the folder")
         photo = matches[0]
         for column, kind in SIDECAR_COLUMNS.items():
             if column in row:

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageOps
 
 STYLE = """
 body { font-family: sans-serif; margin: 1.5em; background: #fafafa; color: #222; }
@@ -27,7 +27,7 @@ ol { margin: 4px 0 4px 1.4em; padding: 0; font-size: 14px; }
 def thumbnail(path: Path, size: int) -> str:
     """A JPEG data URI of the photo shrunk to fit size x size."""
     with Image.open(path) as image:
-        image = image.convert("RGB")
+        image = ImageOps.exif_transpose(image).convert("RGB")  # upright, as a viewer shows it
         image.thumbnail((size, size))
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=80)

@@ -106,6 +106,85 @@ def figure8(stem, *, overlaps: list[tuple[float, list[str]]], baseline: list[str
     figures.figure8(stem, table, _baseline(baseline))
 
 
+CURVE_LABELS = {method: label for method, (label, _, _) in figures.CURVE_STYLES.items()}
+TUNED = "our model, hidden size and L2 tuned"
+
+
+def _train_images(split_paths: list[str]) -> int:
+    """Training images of the splits (every split of a config has the same number)."""
+    counts = {
+        int(np.sum(parquet.split_arrays(parquet.read(p, parquet.SPLIT))[1] == "train")) for p in split_paths
+    }
+    if len(counts) != 1:
+        raise ValueError(
+            f"the splits {split_paths} have different numbers of training images: {sorted(counts)}"
+        )
+    return counts.pop()
+
+
+def _chosen_settings(history_paths: list[str]) -> list[str]:
+    """The tuned model's chosen hidden size and L2, one per split."""
+    chosen = []
+    for path in history_paths:
+        history = pd.read_parquet(path)
+        row = history[history["chosen"]].iloc[0]
+        chosen.append(f"h {int(row['hidden'])}, L2 {row['l2']:g}")
+    return chosen
+
+
+def learning_curves(
+    stem,
+    table_outputs,
+    *,
+    curves: dict[str, list[tuple[int, list[str]]]],
+    tuned: list[str],
+    tuned_histories: list[str],
+    splits: list[str],
+) -> pd.DataFrame:
+    """The learning-curve figure, and its table: per fraction, each method's mean ± std test
+    mAP_L and mAP_I, with the tuned model at the largest fraction and the settings it chose.
+    Returns the curves' table (method, percent, images, metric means and stds)."""
+    n = _train_images(splits)
+    rows = []
+    for method, points in curves.items():
+        table = sweep_table(points, key="percent").assign(method=method)
+        rows.append(table.assign(images=[model_inputs.fraction_size(n, p) for p in table["percent"]]))
+    curve_table = pd.concat(rows, ignore_index=True)
+    largest = int(curve_table["percent"].max())
+    tuned_table = sweep_table([(largest, tuned)], key="percent").assign(
+        method="tuned", images=model_inputs.fraction_size(n, largest)
+    )
+    figures.learning_curves(stem, curve_table, tuned_table)
+
+    summary_rows = [
+        (f"{CURVE_LABELS[method]} @ {p}%", tables.load_metrics(paths), None)
+        for method, points in curves.items()
+        for p, paths in points
+    ]
+    summary_rows.append((f"{TUNED} @ {largest}%", tables.load_metrics(tuned), None))
+    summary = tables.summarize(summary_rows, ["mAP_L", "mAP_I"])
+    shown = []
+    for percent in sorted(curve_table["percent"].unique()):
+        row = {"train %": str(percent), "train images": f"{model_inputs.fraction_size(n, percent):,}"}
+        for method in curves:
+            part = curve_table[(curve_table["method"] == method) & (curve_table["percent"] == percent)]
+            row[f"{CURVE_LABELS[method]} (mAP_L)"] = _mean_std(part, "mAP_L")
+        row[f"{TUNED} (mAP_L)"] = _mean_std(tuned_table, "mAP_L") if percent == largest else ""
+        shown.append(row)
+    choices = "; ".join(_chosen_settings(tuned_histories))
+    note = (
+        f"Test mAP_L, mean ± sample std over {len(tuned)} split(s), in %. Validation and test "
+        f"subsets are the same at every fraction. The tuned model chose, per split: {choices}."
+    )
+    tables.write(pd.DataFrame(shown), summary, table_outputs, "Learning curves", note)
+    return curve_table
+
+
+def _mean_std(part: pd.DataFrame, metric: str) -> str:
+    mean, std = float(part[metric].iloc[0]), float(part[f"{metric}_std"].iloc[0])
+    return f"{mean:.2f}" if np.isnan(std) else f"{mean:.2f} ± {std:.2f}"
+
+
 # Said on Figures 3 and 4 when the images are not there (features imported, no image folder).
 NO_IMAGES = "No images (features imported): grey squares stand in for the photos"
 

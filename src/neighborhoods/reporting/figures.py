@@ -226,6 +226,51 @@ def figure8(stem, overlap: pd.DataFrame, baseline: dict) -> None:
 # ----------------------------------------------------------------------------- Figure 3
 
 
+CURVE_STYLES = {  # method -> (label, color, marker)
+    "visual": ("visual only", VISUAL_COLOR, "s"),
+    "nbrvote": ("image neighborhoods + CNN voting", "tab:orange", "^"),
+    "model": ("our model: tag neighbors", MODEL_COLOR, "o"),
+}
+
+
+def learning_curves(stem, curves: pd.DataFrame, tuned: pd.DataFrame) -> None:
+    """Test mAP_L and mAP_I against the number of labelled training images (log scale), mean ±
+    std over splits per method; the tuned model (hidden size and L2 chosen on validation) at the
+    largest fraction as a star."""
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    for ax, metric in zip(fig.subplots(1, 2), ("mAP_L", "mAP_I"), strict=True):
+        for method, (label, color, marker) in CURVE_STYLES.items():
+            part = curves[curves["method"] == method].sort_values("images")
+            ax.errorbar(
+                part["images"],
+                part[metric],
+                yerr=part[f"{metric}_std"],
+                marker=marker,
+                capsize=3,
+                color=color,
+                label=label,
+            )
+        ax.errorbar(
+            tuned["images"],
+            tuned[metric],
+            yerr=tuned[f"{metric}_std"],
+            marker="*",
+            markersize=12,
+            ls="none",
+            capsize=3,
+            color="tab:purple",
+            label="our model, hidden size and L2 tuned",
+        )
+        images = sorted(curves["images"].unique())
+        ax.set_xscale("log")
+        ax.minorticks_off()
+        ax.set_xticks(images, [f"{n:,}" for n in images])
+        ax.set(xlabel="labelled training images", ylabel=f"test {metric} (%)", title=metric)
+    fig.axes[0].legend(fontsize=8)
+    fig.suptitle("Learning curves: when does the model overtake voting?")
+    _save(fig, stem)
+
+
 def score_shares(W_y: np.ndarray, v_x: np.ndarray, v_z: np.ndarray) -> np.ndarray:
     """Share of each label score due to the image half v_x rather than the neighbor half v_z.
 

@@ -1,0 +1,19 @@
+from pathlib import Path
+from types import SimpleNamespace
+
+from neighborhoods import job
+from neighborhoods.reporting import figure_data
+
+with job.start(snakemake.log[0], threads=snakemake.threads):
+    out = snakemake.output
+    figure_data.learning_curves(
+        Path(out.png).with_suffix(""),
+        SimpleNamespace(markdown=out.table_markdown, csv=out.table_csv, latex=out.table_latex),
+        curves={
+            method: [(p, snakemake.input[f"{method}_{p}"]) for p in percents]
+            for method, percents in snakemake.params.curves.items()
+        },
+        tuned=snakemake.input.tuned,
+        tuned_histories=snakemake.input.tuned_history,
+        splits=snakemake.input.splits,
+    )
