@@ -3,7 +3,7 @@ same run, printed as one table.
 
     .venv/bin/python -m benchmarks                 # everything, ~10-15 min on 2 cores
     .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, subnormal,
-                                                   # float16, features, dag
+                                                   # float16, matrix, features, dag
     .venv/bin/python -m benchmarks --quick         # small sizes, to check that it runs
 
 Peak memory is the process's resident memory above what it held when the measurement began
@@ -469,6 +469,69 @@ def bench_float16(quick: bool, seed: int) -> None:
     torch.set_num_threads(threads)
 
 
+# ---- 4b. reading the features in a job -------------------------------------------------
+
+
+def bench_matrix(quick: bool, seed: int) -> None:
+    """Reading NUS-WIDE-sized features (197,643 x 4096 float32, 3.2 GB) as a job does: decoding
+    the Parquet file (before) against memory-mapping the .npy copy of rule feature_matrix
+    (after), for a prediction (it touches a quarter of the rows: the test images and their
+    neighbors) and for a training (every row). The files are in the page cache, as they are
+    for the many jobs that read them one after another."""
+    import pyarrow.parquet as pq
+
+    from neighborhoods import parquet
+
+    n, d = (20_000, 512) if quick else (197_643, 4096)
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "features.parquet"
+        with pq.ParquetWriter(
+            path, parquet.features_table(np.zeros(1, np.int64), np.zeros((1, d))).schema
+        ) as w:
+            for start in range(0, n, 8192):
+                block = rng.random((min(8192, n - start), d), dtype=np.float32)
+                w.write_table(parquet.features_table(np.arange(start, start + len(block)), block))
+        parquet.write_matrix(path, parquet.matrix_path(path))
+        touched = np.sort(rng.choice(n, n // 4, replace=False))
+        print(f"features: {n} x {d} float32 ({n * d * 4 / 2**30:.1f} GiB)")
+        with Peak() as decoded:
+            _, features = parquet.read_features(path)
+            features[touched].sum()
+        del features
+        with Peak() as mapped:
+            _, features = parquet.open_features(path)
+            features[touched].sum()
+        del features
+        with Peak() as whole:
+            _, features = parquet.open_features(path)
+            features.sum(axis=0)
+        del features
+    row(
+        "features of a prediction (a quarter of the rows), memory-mapped .npy",
+        mapped.seconds,
+        "s",
+        "decoding the Parquet file",
+        decoded.seconds,
+        decoded.seconds / mapped.seconds,
+        mapped.mb,
+        "",
+        f"peak extra MB: {mapped.mb:.0f} mapped (the pages touched, shared between jobs), "
+        f"{decoded.mb:.0f} decoded",
+    )
+    row(
+        "features of a training (every row), memory-mapped .npy",
+        whole.seconds,
+        "s",
+        "decoding the Parquet file",
+        decoded.seconds,
+        decoded.seconds / whole.seconds,
+        whole.mb,
+        "",
+        "the mapped pages are the page cache's: a second job on the same node maps the same ones",
+    )
+
+
 # ---- 5. feature extraction ----------------------------------------------------------------
 
 
@@ -604,6 +667,7 @@ PARTS = {
     "train": bench_train,
     "subnormal": bench_subnormal,
     "float16": bench_float16,
+    "matrix": bench_matrix,
     "features": bench_features,
     "dag": bench_dag,
 }

@@ -60,7 +60,7 @@ def load(
         raise ValueError(f"feature_dtype must be one of {sorted(FEATURE_DTYPES)}, got {feature_dtype!r}")
     concepts = read_concepts(concepts_path)
     images = parquet.read(images_path, parquet.IMAGES)
-    feature_ids, features = parquet.read_features(features_path)
+    feature_ids, features = parquet.open_features(features_path)
     row_of = {int(image_id): row for row, image_id in enumerate(feature_ids)}
 
     labels_of = labels_by_id(images, concepts)

@@ -48,6 +48,8 @@ def data_inputs(k):
         "concepts": f"{RESULTS}/data/concepts.txt",
         "split": f"{RESULTS}/splits/split{k}.parquet",
         "features": f"{RESULTS}/features/{BACKBONE}.parquet",
+        # Memory-mapped by the jobs in place of decoding the Parquet file (rule feature_matrix).
+        "matrix": f"{RESULTS}/features/{BACKBONE}.npy",
     }
 
 

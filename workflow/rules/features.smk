@@ -60,3 +60,23 @@ else:
             device=config["features"]["device"],
         script:
             "../scripts/features.py"
+
+
+# The features as one raw array that jobs memory-map instead of decoding the Parquet file each
+# (parquet.open_features): at NUS-WIDE scale, most of a prediction's time and memory.
+rule feature_matrix:
+    input:
+        f"{RESULTS}/features/{{backbone}}.parquet",
+    output:
+        f"{RESULTS}/features/{{backbone}}.npy",
+    log:
+        f"{LOGS}/features/{{backbone}}.matrix.log",
+    benchmark:
+        f"{LOGS}/benchmarks/feature_matrix/features/{{backbone}}.tsv"
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    script:
+        "../scripts/feature_matrix.py"

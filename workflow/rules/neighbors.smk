@@ -32,6 +32,7 @@ rule visual_neighbors:
     input:
         split=f"{RESULTS}/splits/split{{k}}.parquet",
         features=lambda wildcards: f"{RESULTS}/features/{experiments.parse_neighbors(wildcards.meta).backbone}.parquet",
+        matrix=lambda wildcards: f"{RESULTS}/features/{experiments.parse_neighbors(wildcards.meta).backbone}.npy",
     output:
         table=neighbors_file("{meta}", "{k}"),
         summary=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.json",
