@@ -188,8 +188,17 @@ def project(work: Path, jobs: list[Job], keys: list[str], epochs: int) -> pd.Dat
         if job.rule == "train":  # start-up, then epochs as long as the measured ones
             history = _history(work, job)
             extra = history["seconds"].sum() * (epochs / history["epoch"].max() - 1)
-            seconds, cpu = seconds + extra, cpu + extra * job.threads
-        costs[job.key] = {"rule": job.rule, "seconds": seconds, "cpu_seconds": cpu, "threads": job.threads}
+            # The epochs compute as the measured job did: its CPU seconds per wall second.
+            seconds, cpu = seconds + extra, cpu + extra * cpu / max(seconds, 1e-9)
+        costs[job.key] = {
+            "rule": job.rule,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            # As long as the job would take with its threads to itself: a wall time measured
+            # beside other work is inflated, its CPU time is not.
+            "busy_seconds": cpu / job.threads,
+            "threads": job.threads,
+        }
     by_rule = pd.DataFrame(costs.values()).groupby("rule").median(numeric_only=True)
     rows = []
     for key in keys:
@@ -204,6 +213,7 @@ def project(work: Path, jobs: list[Job], keys: list[str], epochs: int) -> pd.Dat
                     "rule": rule,
                     "seconds": median["seconds"],
                     "cpu_seconds": median["cpu_seconds"],
+                    "busy_seconds": median["busy_seconds"],
                     "threads": int(median["threads"]),
                     "estimated": True,
                 }
@@ -215,6 +225,7 @@ def project(work: Path, jobs: list[Job], keys: list[str], epochs: int) -> pd.Dat
                     "rule": rule,
                     "seconds": 0.0,
                     "cpu_seconds": 0.0,
+                    "busy_seconds": 0.0,
                     "threads": 1,
                     "estimated": True,
                 }

@@ -2,6 +2,7 @@
 and the cost model's schedule is checked on hand-worked DAGs."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from benchmarks import cost_model, rehearsal
@@ -61,3 +62,24 @@ def test_job_blocks_are_read_from_the_log(tmp_path, line, rule, wildcards):
     (job,) = cost_model.logged_jobs(log)  # table2's block names no benchmark: left out
     assert (job["rule"], job["threads"], job["mem_mb"]) == (rule, 2, 8000)
     assert cost_model._key(job["rule"], job["wildcards"]) == f"{rule} {wildcards}"
+
+
+def test_projection_stretches_trainings_to_the_full_epochs_and_keeps_cpu_per_thread(tmp_path):
+    run = tmp_path / "results" / "nuswide" / "runs" / "visual" / "split0"
+    run.mkdir(parents=True)
+    pd.DataFrame({"epoch": [1], "seconds": [30.0]}).to_parquet(run / "history.parquet")
+    jobs = [
+        cost_model.Job(
+            "train", "train experiment=visual", 40.0, 20.0, 1, 100, 200, "b"
+        ),  # half busy: contended
+        cost_model.Job("knn_voting", "knn_voting experiment=knn", 100.0, 180.0, 2, 100, 200, "c"),
+    ]
+    keys = ["train experiment=visual", "knn_voting experiment=knn", "knn_voting experiment=other", "fig9"]
+    full = cost_model.project(tmp_path, jobs, keys, epochs=10).set_index("key")
+    # 1 epoch measured, 10 projected: 9 more of 30 s, each computing 0.5 CPU-s per second.
+    assert full.loc["train experiment=visual", "seconds"] == pytest.approx(40 + 9 * 30)
+    assert full.loc["train experiment=visual", "cpu_seconds"] == pytest.approx(20 + 9 * 30 * 0.5)
+    assert full.loc["knn_voting experiment=knn", "busy_seconds"] == pytest.approx(90)  # 2 threads
+    assert full.loc["knn_voting experiment=other", "estimated"]  # the rule's median
+    assert full.loc["knn_voting experiment=other", "busy_seconds"] == pytest.approx(90)
+    assert full.loc["fig9", "seconds"] == 0 and full.loc["fig9", "estimated"]
