@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from test_pipeline import snakemake
 
 from neighborhoods import annotation, config_checks, experiments, parquet
 from neighborhoods.checkpoint import Checkpoint
@@ -18,7 +19,6 @@ from neighborhoods.ingestion import photos
 from neighborhoods.settings import TrainingSettings
 from tests import photo_collection
 from tests.photo_collection import CAT, DRINK, SPACE
-from tests.test_pipeline import TINY, snakemake, write_config
 
 REQUIRED = os.environ.get("NEIGHBORHOODS_REQUIRE_TOOLS") == "1"  # set by .ci/run, which installs them
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -39,14 +39,13 @@ def collection(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def annotated(tmp_path_factory, collection) -> Path:
-    workdir = tmp_path_factory.mktemp("annotate")
-    write_config(workdir, TINY)
+def annotated(built, collection) -> Path:
+    """The tiny pipeline's folder, which has the tag-neighbor model the annotate target reads."""
     sidecar = collection.parent / "sidecar.csv"
-    snakemake(
-        workdir, "annotate", "--config", f"annotate={{images: {collection}, metadata: {sidecar}, top: 4}}"
-    )
-    return workdir / "results" / "annotate" / "holiday"
+    config = f"annotate={{images: {collection}, metadata: {sidecar}, top: 4}}"
+    output = snakemake(built, "annotate", "--config", config)
+    assert "rule train:" not in output  # the model was there
+    return built / "results" / "annotate" / "holiday"
 
 
 def test_embedded_keywords_are_read_from_xmp_and_iptc(collection, tmp_path):

@@ -68,14 +68,6 @@ def write_config(folder: Path, config: dict) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("pipeline")
-    write_config(workdir, TINY)
-    snakemake(workdir, *TARGETS)
-    return workdir
-
-
 def test_asking_for_one_figure_plans_only_what_it_needs(tmp_path):
     write_config(tmp_path, TINY)
     jobs = planned_jobs(snakemake(tmp_path, "--dry-run", "fig7"))
@@ -162,7 +154,7 @@ def test_report_holds_every_built_result_with_its_caption_and_the_config(built):
 
 
 def test_learning_curves_train_on_fractions_with_validation_and_test_fixed(built):
-    """Runs last: it adds the curves' runs to the built folder."""
+    """Runs last in this module: it adds the curves' runs to the built folder."""
     output = snakemake(built, "learning_curves")
     assert "train_tuned" in output
     results = built / "results" / "synthetic"

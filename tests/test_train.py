@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from neighborhoods import checkpoint, experiments, metrics, model_inputs, seeds, train
+from neighborhoods import checkpoint, experiments, metrics, model_inputs, seeds, train, voting
 from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.settings import TrainingSettings
 
@@ -20,9 +20,10 @@ FIT = TrainingSettings(
 )
 
 
-def toy_split(n=900, d=12, noise=3.0, seed=0) -> SplitData:
+def toy_split(n=900, d=12, noise=3.0, seed=0, shift=0) -> SplitData:
     """Three clusters, one label each; an image's own features are very noisy, and its
-    neighbors are other images of the same cluster in the same subset, so pooling them helps."""
+    neighbors are other images of the same cluster in the same subset, so pooling them helps
+    (with `shift`, of cluster c + shift mod 3: their features still tell c, their labels not)."""
     rng = np.random.default_rng(seed)
     cluster = rng.integers(0, 3, n)
     centers = rng.normal(size=(3, d)) * 1.5
@@ -32,7 +33,10 @@ def toy_split(n=900, d=12, noise=3.0, seed=0) -> SplitData:
     for name in ("train", "val", "test"):
         rows = np.flatnonzero(subset_of == name)
         neighbor_rows = np.stack(
-            [rng.choice(rows[(cluster[rows] == cluster[r]) & (rows != r)], 8, replace=False) for r in rows]
+            [
+                rng.choice(rows[(cluster[rows] == (cluster[r] + shift) % 3) & (rows != r)], 8, replace=False)
+                for r in rows
+            ]
         )
         labels = np.eye(3, dtype=np.float32)[cluster[rows]]
         subsets[name] = Subset(rows, torch.tensor(rows), torch.tensor(labels), torch.tensor(neighbor_rows))
@@ -222,3 +226,32 @@ def test_a_training_fraction_keeps_nested_train_subsets_and_the_rest_fixed():
     other = model_inputs.training_fraction(data, 10, seeds.fraction(0, 1))
     assert set(other.subsets["train"].image_ids.tolist()) != ids[10]  # each split its own order
     assert model_inputs.fraction_size(7, 1) == 1
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_the_model_and_voting_on_tasks_whose_answer_is_known(shift):
+    """Neighbors that share the image's label (shift 0): both voting and the model must beat
+    visual only. Neighbors of another label whose features still tell the image's (shift 1):
+    voting cannot use them and falls back to visual only, while the model learns the mapping
+    and must beat it. A defect in either (a broken neighbor gather, a vote over the wrong rows)
+    fails one of the two."""
+    data = toy_split(shift=shift)
+    settings = replace(FIT, epochs=12)
+    truth = data.subsets["test"].labels.numpy().astype(bool)
+    visual, _ = train.fit(experiments.parse("visual"), data, settings, lr=0.03, seed=0)
+    visual_map = metrics.label_map(
+        truth, train.predict(visual, data, "test", experiments.parse("visual"), samples=1, seed=0)
+    )
+    votes, table = voting.neighborhood_vote_on_split(
+        data, visual, M=6, alphas=[0, 0.25, 0.5, 0.75, 1], spaces=["logits", "probabilities"]
+    )
+    vote_map = metrics.label_map(truth, votes)
+    experiment = experiments.parse("nbr-sets-m3-M6")
+    model, _ = train.fit(experiment, data, settings, lr=settings.lr, seed=0)
+    model_map = metrics.label_map(truth, train.predict(model, data, "test", experiment, samples=5, seed=0))
+    alpha = table.loc[table["chosen"], "alpha"].item()
+    if shift == 0:
+        assert vote_map > visual_map + 5 and model_map > visual_map + 5 and alpha > 0  # 88 -> 99.8
+    else:
+        assert alpha <= 0.25 and abs(vote_map - visual_map) < 5
+        assert model_map > vote_map + 5  # 88 -> 99.4
