@@ -17,6 +17,7 @@ peak memory) with the memory its rule declares into `cost.csv` and `cost.md`.
 """
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -176,9 +177,16 @@ def main(argv=None) -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     if not args.gather_only:
-        start = time.perf_counter()
-        written = write_release(work, args.rows, args.dims)
-        print(f"wrote {written} in {time.perf_counter() - start:.0f} s")
+        # Writing the folder again would make every job out of date; an interrupted run resumes.
+        marker = work / "written.json"
+        wanted = {"rows": args.rows, "dims": args.dims}
+        if marker.exists() and {k: json.loads(marker.read_text())[k] for k in wanted} == wanted:
+            print(f"reusing the folder in {work} ({marker.read_text().strip()})")
+        else:
+            start = time.perf_counter()
+            written = write_release(work, args.rows, args.dims)
+            marker.write_text(json.dumps({**wanted, **written}) + "\n")
+            print(f"wrote {written} in {time.perf_counter() - start:.0f} s")
         (work / "config.yaml").write_text(yaml.safe_dump(config(work, args.rows, args.epochs)))
         if args.write_only:
             return 0
