@@ -28,6 +28,18 @@ def test_the_rehearsal_folder_is_a_release_with_its_faults(tmp_path):
     assert features.shape == (written["with_features"], 8) and (np.asarray(features) >= 0).all()
 
 
+def test_a_second_run_reuses_the_folder_so_finished_jobs_stand(tmp_path):
+    """Writing the folder again would refresh every input and rerun every job."""
+    argv = ["--rows", "2000", "--dims", "8", "--work", str(tmp_path), "--write-only"]
+    assert rehearsal.main(argv) == 0
+    labels = tmp_path / "NUS-WIDE" / "Groundtruth" / "AllLabels" / "Labels_animal.txt"
+    first = labels.stat().st_mtime_ns
+    assert rehearsal.main(argv) == 0
+    assert labels.stat().st_mtime_ns == first
+    assert rehearsal.main(["--rows", "2100", *argv[2:]]) == 0  # another size is written anew
+    assert labels.stat().st_mtime_ns != first and len(labels.read_bytes().splitlines()) == 2100
+
+
 def test_schedule_and_critical_path_on_hand_worked_dags():
     # a (4 s) and b (2 s) feed c (1 s); d (3.5 s) stands alone.
     seconds, threads, edges = [4.0, 2.0, 1.0, 3.5], [1, 1, 1, 1], [(0, 2), (1, 2)]
