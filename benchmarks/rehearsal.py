@@ -180,8 +180,9 @@ def main(argv=None) -> int:
         # Writing the folder again would make every job out of date; an interrupted run resumes.
         marker = work / "written.json"
         wanted = {"rows": args.rows, "dims": args.dims}
-        if marker.exists() and {k: json.loads(marker.read_text())[k] for k in wanted} == wanted:
-            print(f"reusing the folder in {work} ({marker.read_text().strip()})")
+        written = json.loads(marker.read_text()) if marker.exists() else {}
+        if written.items() >= wanted.items():
+            print(f"reusing the folder in {work}: {written}")
         else:
             start = time.perf_counter()
             written = write_release(work, args.rows, args.dims)
