@@ -13,7 +13,9 @@ but 4% of the photos (the public VGG16 features cover about 259,000 of 269,648).
 `snakemake` on that folder with the paper's protocol on one split (Tables 2, 3 and 4, Figures
 7 and 8), epochs cut to --epochs: the per-epoch cost is what is measured, and results on random
 features mean nothing. Last, it gathers every job's Snakemake `benchmark:` file (wall time,
-peak memory) with the memory its rule declares into `cost.csv` and `cost.md`.
+peak memory) with the memory its rule declares into `cost.csv` and `cost.md`. At full size
+(the default --rows and --dims) it also writes those tables, with what ingestion kept and the
+date, commit and machine of the run, into the rehearsal block of docs/performance.md.
 """
 
 import argparse
@@ -28,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from benchmarks import cost_model, data
+from benchmarks import cost_model, data, page
 from neighborhoods import parquet
 from neighborhoods.generated.concepts import CONCEPTS, POPULARITY
 from neighborhoods.reporting import tables
@@ -173,6 +175,7 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "results" / "rehearsal")
     parser.add_argument("--write-only", action="store_true", help="write the folder, do not run")
     parser.add_argument("--gather-only", action="store_true", help="gather the costs of a finished run")
+    parser.add_argument("--no-page", action="store_true", help="leave docs/performance.md alone")
     args = parser.parse_args(argv)
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -193,11 +196,14 @@ def main(argv=None) -> int:
             return 0
         snakemake = Path(sys.executable).with_name("snakemake")
         command = [str(snakemake), "--snakefile", str(ROOT / "Snakefile"), "--directory", str(work)]
+        run = page.machine()  # the date and commit the costs are from, for the page
         start = time.perf_counter()
         result = subprocess.run([*command, "--cores", str(args.cores), *TARGETS])
-        print(f"snakemake: exit {result.returncode} after {time.perf_counter() - start:.0f} s")
+        run["seconds"] = time.perf_counter() - start
+        print(f"snakemake: exit {result.returncode} after {run['seconds']:.0f} s")
         if result.returncode:
             return result.returncode
+        (work / "run.json").write_text(json.dumps(run) + "\n")
     report(work, args)
     return 0
 
@@ -253,6 +259,83 @@ def report(work: Path, args) -> None:
     ]
     (work / "cost.md").write_text("\n".join(lines) + "\n")
     print((work / "cost.md").read_text())
+    marker = work / "written.json"
+    written = json.loads(marker.read_text()) if marker.exists() else {}
+    if written.get("rows") == ROWS and written.get("dims") == 4096 and not args.no_page:
+        page.write_block("rehearsal", page_text(work, rules, model, written))
+
+
+def _hours(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def page_text(work: Path, rules: pd.DataFrame, model: dict, written: dict) -> str:
+    """The rehearsal block of docs/performance.md: what ran, what ingestion kept, each rule's
+    measured cost and the full protocol's projected cost."""
+    marker = work / "run.json"
+    run = json.loads(marker.read_text()) if marker.exists() else {**page.machine(), "seconds": None}
+    jobs = int(rules["jobs"].sum())
+    took = "" if run.get("seconds") is None else f", the last `snakemake` call {run['seconds']:,.0f} s"
+    what = f"{written['rows']:,} release rows, {written['dims']}-d features, one split; {jobs} jobs{took}"
+    lines = [page.header(run, what), ""]
+    counts_file = work / "results" / "nuswide" / "data" / "ingest_counts.json"
+    if counts_file.exists():
+        counts = json.loads(counts_file.read_text())
+        dropped = ", ".join(
+            f"{reason} {n:,}" for reason, n in counts.items() if reason not in ("input", "kept") and n
+        )
+        kept = f"Ingestion kept {counts['kept']:,} of {counts['input']:,} rows; dropped: {dropped}."
+        split = work / "results" / "nuswide" / "splits" / "split0.parquet"
+        if split.exists():
+            sizes = pd.read_parquet(split)["subset"].value_counts()
+            kept += (
+                " Split 0: " + ", ".join(f"{s} {sizes.get(s, 0):,}" for s in ("train", "val", "test")) + "."
+            )
+        lines += [kept, ""]
+    lines += [
+        "Per rule: wall and CPU seconds summed over the rule's jobs; peak: the largest `max_rss` of one job.",
+        "",
+        page.markdown(
+            ["rule", "jobs", "wall s", "longest job", "CPU s", "peak MB", "declared MB"],
+            [
+                [r.rule, r.jobs, f"{r.seconds:,.0f}", f"{r.longest:,.0f}", f"{r.cpu_seconds:,.0f}"]
+                + [f"{r.peak_mb:,.0f}", f"{r.declared_mb:,.0f}"]
+                for r in rules.itertuples()
+            ],
+            right={"jobs", "wall s", "longest job", "CPU s", "peak MB", "declared MB"},
+        ),
+        "",
+    ]
+    over = rules.loc[rules["over"], "rule"].tolist()
+    lines += [f"Peak memory above the declared: {', '.join(over) if over else 'none'}.", ""]
+    estimated = model["jobs costed by their rule's median (no measured twin)"]
+    unmeasured = model["rules with no measured job (costed 0)"]
+    lines += [
+        f"The full protocol, projected: {model['jobs']} jobs, {model['CPU-hours']:.0f} CPU-hours"
+        + (f"; {estimated} costed by their rule's median" if estimated else "")
+        + (f"; no measured job for {', '.join(unmeasured)} (costed 0)" if unmeasured else "")
+        + ".",
+        "",
+    ]
+    bases = ("measured wall time", "CPU time")
+    rows = [
+        [label] + [_hours(model[f"wall hours on {cores} cores ({basis})"]) for basis in bases]
+        for label, cores in (
+            ("on 2 cores", 2),
+            ("on 32 cores (one node)", 32),
+            ("on 128 cores (4 nodes)", 4 * 32),
+            ("on 512 cores (16 nodes)", 16 * 32),
+        )
+    ]
+    rows.append(["the DAG's critical path"] + [_hours(model[f"critical path, hours ({b})"]) for b in bases])
+    lines.append(
+        page.markdown(
+            ["wall hours", "from measured wall time", "from CPU time per thread"],
+            rows,
+            right={"from measured wall time", "from CPU time per thread"},
+        )
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

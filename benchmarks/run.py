@@ -1,11 +1,12 @@
-"""NUS-WIDE-scale benchmarks (issue 5): every measurement, each next to a baseline timed in the
-same run, printed as one table.
+"""NUS-WIDE-scale benchmarks: every measurement next to a baseline timed in the same run.
 
-    .venv/bin/python -m benchmarks                 # everything, ~10-15 min on 2 cores
-    .venv/bin/python -m benchmarks --only jaccard  # one part: jaccard, visual, train, subnormal,
+    .venv/bin/python -m benchmarks                 # every part
+    .venv/bin/python -m benchmarks --only jaccard  # some parts: jaccard, visual, train, subnormal,
                                                    # float16, matrix, features, dag
     .venv/bin/python -m benchmarks --quick         # small sizes, to check that it runs
 
+Each part's table is printed and written into its block of docs/performance.md (with the date,
+commit and machine), replacing what the block held; --quick and --no-page leave the page alone.
 Peak memory is the process's resident memory above what it held when the measurement began
 (sampled every 5 ms), so it counts what the measured code allocates, not its inputs.
 """
@@ -24,10 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import data
+from benchmarks import data, page
+from benchmarks.page import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS: list[dict] = []
+PART = ""  # the part being measured; each row is filed under it
 
 
 def _rss() -> int:
@@ -61,6 +64,7 @@ class Peak:
 def row(what, figure, unit, baseline_name="", baseline=None, ratio=None, mb=None, target="", note=""):
     ROWS.append(
         dict(
+            part=PART,
             what=what,
             figure=figure,
             unit=unit,
@@ -81,16 +85,8 @@ def row(what, figure, unit, baseline_name="", baseline=None, ratio=None, mb=None
     )
 
 
-def cpu_model() -> str:
-    """The CPU's model name: what is fast differs between CPU kinds (subnormals: Intel vs AMD)."""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
 def load() -> str:
-    return Path("/proc/loadavg").read_text().split()[:3].__str__()
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 # ---- 2. exact Jaccard top-M ---------------------------------------------------------------
@@ -619,10 +615,15 @@ def bench_dag(quick: bool, seed: int) -> None:
     config = ROOT / "config" / "nuswide.yaml"
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        raw = tmp / "raw"  # the release's files the first rules read; empty, as a dry run only checks them
-        for rel in ("NUS_WID_Tags/All_Tags.txt", "ImageList/Imagelist.txt", "ConceptsList/Concepts81.txt"):
+        # The release's files the first rules read. A dry run only checks that they exist, but the
+        # workflow reads the concept list when it loads, to know which label files are inputs.
+        raw = tmp / "raw"
+        labels = [f"Groundtruth/AllLabels/Labels_{c}.txt" for c in ("sky", "water")]
+        for rel in ("NUS_WID_Tags/All_Tags.txt", "ImageList/Imagelist.txt", *labels):
             (raw / rel).parent.mkdir(parents=True, exist_ok=True)
             (raw / rel).touch()
+        (raw / "ConceptsList").mkdir()
+        (raw / "ConceptsList" / "Concepts81.txt").write_text("sky\nwater\n")
         (raw / "Flickr").mkdir()
         (tmp / "config.yaml").write_text((ROOT / "config.yaml").read_text())
         override = tmp / "paths.yaml"
@@ -673,23 +674,27 @@ PARTS = {
 }
 
 
-def table() -> str:
-    head = (
-        "| measurement | CPU | figure | baseline (same run) | baseline | ratio | peak extra MB "
-        "| target | notes |"
-    )
-    lines = [head, "| --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- |"]
-    cpu = cpu_model()
-    for r in ROWS:
+COLUMNS = [
+    "measurement",
+    "figure",
+    "baseline (same run)",
+    "baseline",
+    "ratio",
+    "peak extra MB",
+    "target",
+    "notes",
+]
+
+
+def table(rows: list[dict]) -> str:
+    cells = []
+    for r in rows:
         fig = f"{r['figure']:.2f} {r['unit']}"
         base = "" if r["baseline"] is None else f"{r['baseline']:.2f} {r['unit']}"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         mb = "" if r["mb"] is None else f"{r['mb']:.0f}"
-        lines.append(
-            f"| {r['what']} | {cpu} | {fig} | {r['baseline_name']} | {base} | {ratio} | {mb} "
-            f"| {r['target']} | {r['note']} |"
-        )
-    return "\n".join(lines)
+        cells.append([r["what"], fig, r["baseline_name"], base, ratio, mb, r["target"], r["note"]])
+    return page.markdown(COLUMNS, cells, right={"figure", "baseline", "ratio", "peak extra MB"})
 
 
 def main(argv=None) -> None:
@@ -699,11 +704,16 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts: " + ", ".join(PARTS))
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything runs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--page", type=Path, default=page.PAGE, help="the page the tables are written into")
+    parser.add_argument("--no-page", action="store_true", help="print the tables, leave the page alone")
     args = parser.parse_args(argv)
+    global PART
     started = time.perf_counter()
+    where = page.machine()
     load_before = load()
-    for name in args.only.split(","):
-        PARTS[name](args.quick, args.seed)
+    parts = args.only.split(",")
+    for PART in parts:
+        PARTS[PART](args.quick, args.seed)
     print()
     print(
         f"machine: {cpu_model()}, {os.cpu_count()} cores; "
@@ -714,7 +724,14 @@ def main(argv=None) -> None:
         "ratio: baseline / figure for times (speed-up), figure / baseline for rates; "
         "training's ratio is model-only / whole epoch"
     )
-    print(table())
+    print(table(ROWS))
+    if args.quick or args.no_page:
+        return
+    line = page.header(where, f"load average (1, 5, 15 min) before {load_before}, after {load()}")
+    for part in parts:
+        rows = [r for r in ROWS if r["part"] == part]
+        if rows:  # a part that skipped (no default run to train on) keeps its block as it was
+            page.write_block(f"benchmark:{part}", line + "\n\n" + table(rows), args.page)
 
 
 if __name__ == "__main__":
