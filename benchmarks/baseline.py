@@ -1,4 +1,4 @@
-"""The baseline exact Jaccard top-k of issue 5: a chunked scipy sparse product and, per row,
+"""The baseline exact Jaccard top-k: a chunked scipy sparse product and, per row,
 np.partition over its overlapping rows (benchmark-only; same results as `jaccard_topk`)."""
 
 import numpy as np

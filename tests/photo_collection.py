@@ -1,6 +1,6 @@
 """A small photo collection like a photo manager leaves it: real photos (scikit-image's) in
 nested folders with keywords embedded by exiftool, one photo without any, a corrupt JPEG, a
-text file, and a sidecar table. The annotate tests use it; the README's contact sheet shows it.
+text file, and a sidecar table. The annotate tests use it; the contact sheet in docs/annotate.md shows it.
 
     python -m tests.photo_collection DIR     # writes DIR/holiday/ and DIR/sidecar.csv
 """

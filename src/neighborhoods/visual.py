@@ -57,8 +57,8 @@ def l2_topk(
     the (block x base) float32 matrix stays under 256 MiB. The peak memory beyond the inputs is
     about 1.5 times that matrix (the matrix and a boolean mask for the tie check):
     ~0.8 GiB. At full scale (40,000 x 110,000 images of 4096-d) the inputs themselves take
-    0.66 + 1.8 GB, so ~3.3 GB in all, and the work is 3.6e13 float32 flops of matrix product:
-    about 11 minutes on 2 CPU cores (measured on two full-width blocks), ~85% of it BLAS.
+    0.66 + 1.8 GB, so ~3.3 GB in all, and the work is 3.6e13 float32 flops of matrix product
+    (docs/performance.md has the measured time).
 
     Returns (indices int64 (q, k), squared distances float32 (q, k)).
     """

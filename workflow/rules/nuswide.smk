@@ -21,7 +21,7 @@ def release_files(wildcards):
     if not (NUSWIDE_ROOT and Path(NUSWIDE_ROOT).is_dir()):
         raise release_api.ReleaseError(
             f"nuswide.root is {NUSWIDE_ROOT!r}, which is not a folder: set it to the unpacked "
-            "NUS-WIDE release (README, 'Reproducing on NUS-WIDE')"
+            "NUS-WIDE release (docs/nuswide.md)"
         )
     files = release_api.files(NUSWIDE_ROOT)
     concepts = release_api.read_concepts(files["concepts"])

@@ -96,7 +96,7 @@ def api_key(environ=os.environ) -> str:
     if not key:
         raise FlickrError(
             f"the environment variable {KEY_ENV} is not set: export your Flickr API key there "
-            "(README, 'Reproducing on NUS-WIDE'), or point flickr.metadata at metadata fetched before"
+            "(docs/nuswide.md), or point flickr.metadata at metadata fetched before"
         )
     return key
 

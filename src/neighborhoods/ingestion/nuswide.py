@@ -3,7 +3,7 @@
 Row i of every per-image file (the label files, All_Tags.txt, the URL list) describes image i
 of Imagelist.txt, so the files are read in step and cross-checked. The concepts and their
 order come from ConceptsList/Concepts81.txt, never from code. Rules for the quirks of the
-real files (README, "Reproducing on NUS-WIDE"):
+real files (docs/nuswide.md):
 
 - Line endings: LF and CRLF (or a mix) are accepted; trailing blank lines are not rows.
 - Text is UTF-8, decoded strictly: a lenient decoder would turn each bad byte into U+FFFD and
@@ -84,9 +84,7 @@ def read_text(path: Path) -> tuple[list[str], dict[int, str]]:
     line's text shows its bytes as \\x escapes. Only a file that fails to decode is scanned
     line by line, so a good 269,648-line file costs one decode."""
     if not path.is_file():
-        raise ReleaseError(
-            f"{path}: file not found (expected the release's layout: README, 'Reproducing on NUS-WIDE')"
-        )
+        raise ReleaseError(f"{path}: file not found (expected the release's layout: docs/nuswide.md)")
     data = path.read_bytes()
     undecodable: dict[int, str] = {}
     try:
