@@ -23,7 +23,7 @@ configfile: "config.yaml"
 # whole schema; then what the schema cannot state (sizes across keys, paths, devices).
 SCHEMA = "workflow/schemas/config.schema.yaml"
 config_checks.unknown_keys(config, Path(workflow.basedir) / SCHEMA)
-config_checks.command_line_types(config)
+config_checks.command_line_types(config, Path(workflow.basedir) / SCHEMA)
 validate(config, SCHEMA)
 config_checks.check(config)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from test_pipeline import snakemake
+from test_pipeline import REPO, snakemake
 
 from neighborhoods import annotation, config_checks, experiments, parquet
 from neighborhoods.checkpoint import Checkpoint
@@ -22,6 +22,7 @@ from tests.photo_collection import CAT, DRINK, SPACE
 
 REQUIRED = os.environ.get("NEIGHBORHOODS_REQUIRE_TOOLS") == "1"  # set by .ci/run, which installs them
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def _need(tool: str | None, name: str) -> str:
@@ -168,7 +169,7 @@ def test_annotate_config_from_the_command_line_is_typed_and_checked(collection):
     config = {
         "annotate": {"images": str(collection), "top": "5", "model": "null", "name": "", "metadata": None}
     }
-    config_checks.command_line_types(config)
+    config_checks.command_line_types(config, SCHEMA)
     assert config["annotate"] == {
         "images": str(collection),
         "top": 5,
@@ -177,7 +178,7 @@ def test_annotate_config_from_the_command_line_is_typed_and_checked(collection):
         "metadata": None,
     }
     with pytest.raises(ValueError, match="annotate.top is 'x'"):
-        config_checks.command_line_types({"annotate": {"images": "d", "top": "x"}})
+        config_checks.command_line_types({"annotate": {"images": "d", "top": "x"}}, SCHEMA)
     with pytest.raises(ValueError, match="annotate.model: unknown experiment 'nbr-tags'"):
         config_checks.check_annotate({"annotate": {**config["annotate"], "model": "nbr-tags"}})
     with pytest.raises(ValueError, match="is not a folder"):

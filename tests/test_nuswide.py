@@ -127,7 +127,7 @@ def test_assemble_counts_every_drop_once_and_sorts_by_id(root, tmp_path):
     assert counts == {
         "input": 11, "bad_lines": 3, "duplicate_rows": 1, "duplicate_conflicts": 1, "no_labels": 1,
         "image_missing": 1, "image_corrupt": 1, "image_placeholder": 0, "image_unreachable": 0,
-        "metadata_unavailable": 1, "no_metadata": 1, "kept": 2,
+        "image_too_large": 0, "metadata_unavailable": 1, "no_metadata": 1, "kept": 2,
     }  # fmt: skip
     dropped = sum(v for k, v in counts.items() if k not in ("input", "kept", "duplicate_conflicts"))
     assert dropped + counts["kept"] == counts["input"]
@@ -316,7 +316,8 @@ def test_a_bad_metadata_line_drops_its_photo_and_counts_it(root, tmp_path, caplo
     assert counts == {
         "input": 11, "bad_lines": fx.BAD_LINES + 1, "duplicate_rows": 1, "duplicate_conflicts": 1,
         "no_labels": 1, "image_missing": 1, "image_corrupt": 1, "image_placeholder": 0,
-        "image_unreachable": 0, "metadata_unavailable": 1, "no_metadata": 1, "kept": 1,
+        "image_unreachable": 0, "image_too_large": 0, "metadata_unavailable": 1, "no_metadata": 1,
+        "kept": 1,
     }  # fmt: skip
     dropped = sum(v for k, v in counts.items() if k not in ("input", "kept", "duplicate_conflicts"))
     assert dropped + counts["kept"] == counts["input"]

@@ -101,7 +101,7 @@ def release(tmp_path_factory):
     counts = {
         "input": len(listed), "bad_lines": 1, "duplicate_rows": 1, "duplicate_conflicts": 1, "no_labels": 1,
         "image_missing": 1, "image_corrupt": 1, "image_placeholder": 0, "image_unreachable": 0,
-        "metadata_unavailable": 1, "no_metadata": 1, "kept": len(expected),
+        "image_too_large": 0, "metadata_unavailable": 1, "no_metadata": 1, "kept": len(expected),
     }  # fmt: skip
     faults = {
         (rows[7]["image_id"], INFO): ["429", "502"],

@@ -28,7 +28,19 @@ class Checkpoint:
 
 
 def load(path: str | Path) -> Checkpoint:
-    saved = torch.load(path, map_location="cpu")
+    """The checkpoint in `path`; a file of anything else is refused naming it (torch's own
+    error would advise loading it with weights_only=False, which runs code from the file)."""
+    try:
+        saved = torch.load(path, map_location="cpu")
+    except OSError:
+        raise
+    except Exception as error:  # arbitrary bytes fail anywhere in the unpickler
+        raise ValueError(
+            f"{path}: not a checkpoint of this pipeline (torch.load cannot read it: {type(error).__name__}); "
+            "expected a model.pt from results/<dataset>/runs/"
+        ) from None
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path}: not a checkpoint of this pipeline (it holds a {type(saved).__name__})")
     missing = set(Checkpoint.__dataclass_fields__) - set(saved)
     if missing:
         raise ValueError(f"{path}: not a checkpoint of this pipeline (no {', '.join(sorted(missing))})")

@@ -6,12 +6,15 @@ reports them. Every check raises ValueError with a message that names the config
 """
 
 import difflib
+import math
 import shutil
+import zipfile
 from pathlib import Path
 
 import yaml
 
 from neighborhoods import experiments, parquet, splits
+from neighborhoods.ingestion import photos
 
 
 def unknown_keys(config: dict, schema_path: str | Path) -> None:
@@ -117,6 +120,12 @@ def check_nuswide(config: dict) -> None:
     paths = {"nuswide.root": config["nuswide"]["root"], "nuswide.images": config["nuswide"]["images"]}
     if flickr.is_table(config["flickr"]["metadata"]):
         paths["flickr.metadata"] = config["flickr"]["metadata"]
+    check_no_braces(paths)
+
+
+def check_no_braces(paths: dict[str, str | None]) -> None:
+    """Refuse a brace in a path a rule reads or writes: Snakemake reads it as a wildcard, and the
+    error would be a bare WildcardError."""
     for key, path in paths.items():
         if path and ("{" in path or "}" in path):
             raise ValueError(
@@ -138,36 +147,86 @@ def check_imported_features(config: dict) -> None:
         raise ValueError("features.import is an empty list: name one or more Low_Level_Features files")
 
 
-def command_line_types(config: dict) -> None:
-    """`--config 'annotate={images: DIR, top: 5}'` arrives as strings (Snakemake reads nested
-    values with YAML's BaseLoader); give the annotate section the types its schema states."""
-    section = config.get("annotate")
-    if not isinstance(section, dict):
-        return
-    for key, value in section.items():
-        if value in ("null", "~", ""):
-            section[key] = None
-    top = section.get("top")
-    if isinstance(top, str):
-        if not top.isdigit():
-            raise ValueError(f"annotate.top is {top!r}: expected a positive integer (labels per photo)")
-        section["top"] = int(top)
+NULL_WORDS = ("null", "Null", "NULL", "~", "")
+TYPES = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "null": lambda v: v is None,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def command_line_types(config: dict, schema_path: str | Path) -> None:
+    """Give text values the types the schema states: `--config 'model={hidden: 5}'` arrives as
+    the string '5' (Snakemake reads nested values with YAML's BaseLoader). A text value is read
+    as YAML (and as a float where a number is expected, for 1e-3) and kept as text where the
+    schema allows text, unless it is a null word where null is allowed. Run before validation,
+    so a value that is no type the schema allows is refused naming its key."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    for key, value in config.items():
+        if key in schema["properties"]:
+            config[key] = _typed(value, schema["properties"][key], key)
+
+
+def _typed(value, schema: dict, key: str):
+    if isinstance(value, dict):
+        known = schema.get("properties", {})
+        return {k: _typed(v, known[k], f"{key}.{k}") if k in known else v for k, v in value.items()}
+    if isinstance(value, list):
+        items = schema.get("items", {})
+        return [_typed(v, items, f"{key}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str) or "type" not in schema:
+        return value
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    if "null" in types and value in NULL_WORDS:
+        return None
+    if "string" in types:
+        return value
+    for reading in _readings(value):
+        if any(TYPES[name](reading) for name in types):
+            return _typed(reading, schema, key)
+    raise ValueError(f"{key} is {value!r}: expected {' or '.join(types)}")
+
+
+def _readings(text: str) -> list:
+    """What a command-line value may mean: its YAML reading, and a finite float."""
+    readings = []
+    try:
+        readings.append(yaml.safe_load(text))
+    except yaml.YAMLError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return readings
+    return readings + [number] if math.isfinite(number) else readings
 
 
 def check_annotate(config: dict) -> None:
-    """The photo folder exists, the sidecar exists, and the model is a checkpoint file or an
-    experiment name the grammar knows."""
+    """The photo folder exists and its results folder holds no other folder's annotations, the
+    sidecar exists, no path holds a brace, and the model is a checkpoint file or an experiment
+    name the grammar knows."""
     section = config.get("annotate")
     if not section:
         return
+    check_no_braces({f"annotate.{key}": section[key] for key in ("images", "name", "metadata", "model")})
     if not Path(section["images"]).is_dir():
         raise ValueError(f"annotate.images: {section['images']} is not a folder")
+    photos.check_collection(section["images"], section["name"])
     if section["metadata"] is not None and not Path(section["metadata"]).is_file():
         raise ValueError(f"annotate.metadata: {section['metadata']} is not a file")
     model = section["model"]
     if model is not None and model.endswith(".pt"):
         if not Path(model).is_file():
             raise ValueError(f"annotate.model: checkpoint {model} not found")
+        if not zipfile.is_zipfile(model):
+            raise ValueError(
+                f"annotate.model: {model} is not a checkpoint of this pipeline (not a file torch.save "
+                "writes); name a model.pt from results/<dataset>/runs/, or an experiment"
+            )
     elif model is not None:
         try:
             experiment = experiments.parse(model)

@@ -27,11 +27,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
-from PIL import Image, ImageOps
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from neighborhoods import job, manifest, parquet
+from neighborhoods import decoding, job, manifest, parquet
 from neighborhoods.backbones import load_backbone
 
 log = logging.getLogger(__name__)
@@ -44,14 +43,22 @@ IDENTITY = b"neighborhoods.identity"  # schema metadata of the sources file
 
 
 class ImageFiles(Dataset):
-    """Decoded, preprocessed images at `rows` of `paths`; a bad file fails naming its path and
-    its table row."""
+    """Decoded (decoding.decode), preprocessed images at `rows` of `paths`; a bad or too large
+    file fails naming its path and its table row."""
 
-    def __init__(self, root: Path, paths: list[str], rows: np.ndarray, transform: Callable):
+    def __init__(
+        self,
+        root: Path,
+        paths: list[str],
+        rows: np.ndarray,
+        transform: Callable,
+        max_pixels: int = decoding.MAX_PIXELS,
+    ):
         self.root = root
         self.paths = paths
         self.rows = rows
         self.transform = transform
+        self.max_pixels = max_pixels
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -60,12 +67,9 @@ class ImageFiles(Dataset):
         row = int(self.rows[i])
         path = self.root / self.paths[row]
         try:
-            with Image.open(path) as file:
-                # Upright as a viewer shows it (EXIF orientation); decodes fully, so a truncated
-                # file fails here.
-                image = ImageOps.exif_transpose(file).convert("RGB")
-        except OSError as error:
-            raise OSError(f"{path} (images table row {row}): cannot read image: {error}") from error
+            image = decoding.decode(path, self.max_pixels)
+        except decoding.ImageError as error:
+            raise OSError(f"{path} (images table row {row}): {error}") from error
         return self.transform(image)
 
 
@@ -133,10 +137,12 @@ def extract(
     weights: str | Path | None = None,
     image_manifest: str | Path | None = None,
     sources_path: str | Path | None = None,
+    max_pixels: int = decoding.MAX_PIXELS,
 ) -> dict:
     """Write `out_path` (image_id, feature) with one row per image, in the images table's order,
     and its sources (default: `<out_path stem>.sources.parquet`); images are keyed by
-    `image_manifest` (default: a scan of `image_root` now). Returns the rows reused and extracted."""
+    `image_manifest` (default: a scan of `image_root` now); images are decoded by
+    decoding.decode, which refuses one over `max_pixels`. Returns the rows reused and extracted."""
     out_path = Path(out_path)
     sources_path = Path(sources_path) if sources_path else out_path.with_suffix(".sources.parquet")
     images = parquet.read(images_parquet, parquet.IMAGES)
@@ -167,7 +173,7 @@ def extract(
     if todo.size:
         _extract_rows(
             net,
-            ImageFiles(Path(image_root), paths, todo, net.transform),
+            ImageFiles(Path(image_root), paths, todo, net.transform, max_pixels),
             features,
             todo,
             dev,

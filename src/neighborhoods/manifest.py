@@ -28,8 +28,9 @@ MANIFEST = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", 
 ABSENT = "no folder yet"  # the fingerprint of a folder a rule has not made yet
 
 
-def _entries(root: Path) -> list[tuple[str, int, int]]:
-    """(relative '/'-separated path, size, mtime_ns) of every regular file, sorted by path.
+def _entries(root: Path, dangling: list[str] | None = None) -> list[tuple[str, int, int]]:
+    """(relative '/'-separated path, size, mtime_ns) of every regular file, sorted by path; the
+    relative paths of links that point at nothing are appended to `dangling`.
 
     Symlinks are followed (a folder may link its images from elsewhere), each directory once;
     hidden entries (Snakemake's .snakemake_timestamp, .DS_Store) are not images and are left out.
@@ -50,6 +51,8 @@ def _entries(root: Path) -> list[tuple[str, int, int]]:
                 elif entry.is_file():
                     info = entry.stat()
                     entries.append((prefix + entry.name, info.st_size, info.st_mtime_ns))
+                elif dangling is not None and entry.is_symlink() and not os.path.exists(entry.path):
+                    dangling.append(prefix + entry.name)
 
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: expected the image folder, found no folder there")
@@ -58,9 +61,10 @@ def _entries(root: Path) -> list[tuple[str, int, int]]:
     return entries
 
 
-def scan(root: str | Path) -> pa.Table:
-    """MANIFEST of every file under `root`, sorted by path."""
-    entries = _entries(Path(root))
+def scan(root: str | Path, dangling: list[str] | None = None) -> pa.Table:
+    """MANIFEST of every file under `root`, sorted by path; links under it that point at nothing
+    are appended to `dangling`."""
+    entries = _entries(Path(root), dangling)
     paths, sizes, mtimes = zip(*entries, strict=True) if entries else ((), (), ())
     return pa.table(
         {

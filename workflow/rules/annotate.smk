@@ -1,12 +1,13 @@
 # The annotate target: label a folder of the user's own photos with a trained model
 # (src/neighborhoods/annotation.py). Everything lands in results/annotate/<collection>/.
+from neighborhoods.ingestion import photos
+
 ANNOTATE = config.get("annotate")
 
 if ANNOTATE:
     ANNOTATE_PHOTOS = ANNOTATE["images"]
-    COLLECTION = (
-        f"results/annotate/{ANNOTATE['name'] or Path(ANNOTATE_PHOTOS).resolve().name}"
-    )
+    # A folder holding another photo folder's annotations is refused at load (config_checks).
+    COLLECTION = str(photos.collection(ANNOTATE_PHOTOS, ANNOTATE["name"]))
     ANNOTATE_LOGS = f"logs/annotate/{Path(COLLECTION).name}"
     # A checkpoint file, or an experiment's split-0 model, which the pipeline builds if missing.
     ANNOTATE_MODEL = ANNOTATE["model"] or experiments.neighborhood(
@@ -37,10 +38,13 @@ if ANNOTATE:
             runtime=60,
         params:
             listing=lambda wildcards: manifest.fingerprint(ANNOTATE_PHOTOS),
+            max_pixels=config["features"]["max_pixels"],
         script:
             "../scripts/annotate_photos.py"
 
     # With the checkpoint's backbone, so the features are those the model was trained on.
+    # Incremental as rule features is (workflow/rules/features.smk): both outputs are update(),
+    # so adding a photo to the folder extracts that photo only.
     rule annotate_features:
         input:
             photos=rules.annotate_photos.output.photos,
@@ -48,8 +52,8 @@ if ANNOTATE:
             # The backbone's weights file the model's features were extracted with, if any.
             weights=config["features"]["weights"] or [],
         output:
-            features=f"{COLLECTION}/features.parquet",
-            sources=f"{COLLECTION}/features.sources.parquet",
+            features=update(f"{COLLECTION}/features.parquet"),
+            sources=update(f"{COLLECTION}/features.sources.parquet"),
         log:
             f"{ANNOTATE_LOGS}/features.log",
         benchmark:
@@ -66,6 +70,7 @@ if ANNOTATE:
             batch_size=config["features"]["batch_size"],
             workers=config["features"]["workers"],
             device=config["features"]["device"],
+            max_pixels=config["features"]["max_pixels"],
         script:
             "../scripts/annotate_features.py"
 
@@ -109,6 +114,8 @@ if ANNOTATE:
         resources:
             mem_mb=2000,
             runtime=60,
+        params:
+            max_pixels=config["features"]["max_pixels"],
         script:
             "../scripts/annotate_sheet.py"
 

@@ -58,6 +58,7 @@ else:
             batch_size=config["features"]["batch_size"],
             workers=config["features"]["workers"],
             device=config["features"]["device"],
+            max_pixels=config["features"]["max_pixels"],
         script:
             "../scripts/features.py"
 

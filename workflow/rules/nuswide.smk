@@ -77,6 +77,7 @@ if NUSWIDE["images"]:
             runtime=240,
         params:
             placeholders=NUSWIDE["placeholder_sha256"],
+            max_pixels=config["features"]["max_pixels"],
         script:
             "../scripts/nuswide_check_images.py"
 
@@ -104,6 +105,7 @@ elif not WITHOUT_IMAGES:
             download=NUSWIDE["download"],
             placeholders=NUSWIDE["placeholder_sha256"],
             bad_lines=NUSWIDE["bad_lines"],
+            max_pixels=config["features"]["max_pixels"],
         script:
             "../scripts/nuswide_download.py"
 

@@ -12,4 +12,5 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         device=snakemake.params.device,
         weights=snakemake.input.weights or None,
         sources_path=snakemake.output.sources,
+        max_pixels=snakemake.params.max_pixels,
     )

@@ -13,5 +13,6 @@ with job.start(snakemake.log[0]):
         annotations,
         neighbors if len(neighbors) else None,
         Path(snakemake.input.photos).name,
+        snakemake.params.max_pixels,
     )
     Path(snakemake.output[0]).write_text(page)

@@ -12,4 +12,5 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         weights=snakemake.input.weights or None,
         image_manifest=snakemake.input.manifest,
         sources_path=snakemake.output.sources,
+        max_pixels=snakemake.params.max_pixels,
     )

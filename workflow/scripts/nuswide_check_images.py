@@ -8,5 +8,6 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         snakemake.input.image_dir,
         placeholders=snakemake.params.placeholders,
         workers=snakemake.threads,
+        max_pixels=snakemake.params.max_pixels,
     )
     parquet.write(status, snakemake.output[0], download.STATUS)

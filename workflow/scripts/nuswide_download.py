@@ -17,6 +17,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         fetcher=fetcher,
         placeholders=snakemake.params.placeholders,
         workers=snakemake.threads,
+        max_pixels=snakemake.params.max_pixels,
     )
     download.link_images(status, release, options["folder"], snakemake.output.image_dir)
     parquet.write(status, snakemake.output.status, download.STATUS)

@@ -3,7 +3,7 @@
 Each dropped image is counted once, under the first reason that applies, in this order:
 bad_lines (its line in the release, or in a metadata table: metadata status bad_line),
 duplicate_rows (rows merged into an earlier copy of the photo), no_labels,
-image_<status> (missing, corrupt, placeholder, unreachable; only where images are checked),
+image_<status> (missing, corrupt, placeholder, unreachable, too_large; only where images are checked),
 no_features (imported features do not cover it; only with features.import), metadata_unavailable (Flickr
 said the photo is gone, or a metadata table does not list it), no_metadata (no tags, sets
 or groups). So input = the sum of every reason + kept. duplicate_conflicts is not a drop: it

@@ -3,7 +3,8 @@
 Every image must decode; one that is absent, broken or Flickr's "photo unavailable"
 placeholder is dropped and counted by reason, never crashing the run. Statuses: ok, missing
 (no file, no URL, or HTTP 4xx), corrupt (does not decode), placeholder, unreachable (network
-failures outlasted the retries; a rerun tries again).
+failures outlasted the retries; a rerun tries again), too_large (more pixels than
+features.max_pixels; decoding.decode judges every image, as feature extraction reads it).
 
 Placeholder detection: Flickr answers a deleted or private photo's static URL with a redirect
 to an image whose URL contains "photo_unavailable" (HTTP 200, not 404), so a final URL with
@@ -32,42 +33,32 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
-from PIL import Image
 from tqdm import tqdm
+
+from neighborhoods import decoding
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER_MARK = "photo_unavailable"
-STATUSES = ("ok", "missing", "corrupt", "placeholder", "unreachable")
+STATUSES = ("ok", "missing", "corrupt", "placeholder", "unreachable", "too_large")
+KEPT = ("ok", "too_large")  # files kept in the download folder
 STATUS = pa.schema([("image_id", pa.int64()), ("status", pa.string())])
 FAILURES = "failures.jsonl"
 CHUNK = 256  # images submitted to the pool at a time, so memory stays flat
 
 
-def decodes(data: bytes) -> bool:
-    """True when the bytes are a whole image: a truncated JPEG fails to load."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (64, 64))  # decode at reduced scale: the whole stream, less work
-            image.load()
-            return image.width > 0 and image.height > 0
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-        Image.DecompressionBombError,
-    ):  # what PIL raises on bad data
-        return False
-
-
-def classify(data: bytes | None, placeholders: set[str]) -> str:
-    """Status of an image's bytes (None: no file)."""
+def classify(data: bytes | None, placeholders: set[str], max_pixels: int = decoding.MAX_PIXELS) -> str:
+    """Status of an image's bytes (None: no file), decoded as feature extraction decodes them
+    (a truncated JPEG is corrupt), at reduced scale: the whole stream, less work."""
     if data is None:
         return "missing"
     if hashlib.sha256(data).hexdigest() in placeholders:
         return "placeholder"
-    return "ok" if decodes(data) else "corrupt"
+    try:
+        decoding.decode(io.BytesIO(data), max_pixels, draft=(64, 64))
+    except decoding.ImageError as error:
+        return "too_large" if error.reason == decoding.TOO_LARGE else "corrupt"
+    return "ok"
 
 
 def _read(path: Path) -> bytes | None:
@@ -98,12 +89,19 @@ def status_table(image_ids: Iterable[int], statuses: list[str]) -> pa.Table:
 
 
 def check_folder(
-    images: pa.Table, root: str | Path, *, placeholders: Iterable[str] = (), workers: int = 8
+    images: pa.Table,
+    root: str | Path,
+    *,
+    placeholders: Iterable[str] = (),
+    workers: int = 8,
+    max_pixels: int = decoding.MAX_PIXELS,
 ) -> pa.Table:
     """Status of every image (`image_id`, `path` relative to root) in a folder given by the user."""
     root, marks = Path(root), set(placeholders)
     paths = images.column("path").to_pylist()
-    statuses = _pool_map(lambda rel: classify(_read(root / rel), marks), paths, workers, "check images")
+    statuses = _pool_map(
+        lambda rel: classify(_read(root / rel), marks, max_pixels), paths, workers, "check images"
+    )
     return status_table(images.column("image_id").to_pylist(), statuses)
 
 
@@ -148,23 +146,31 @@ def _remembered(folder: Path) -> dict[int, str]:
 
 
 def fetch_one(
-    image_id: int, rel: str, urls: list[str], folder: Path, fetcher: Fetcher, placeholders: set[str]
+    image_id: int,
+    rel: str,
+    urls: list[str],
+    folder: Path,
+    fetcher: Fetcher,
+    placeholders: set[str],
+    max_pixels: int = decoding.MAX_PIXELS,
 ) -> str:
-    """Status of one image after trying its URLs in order; the first that decodes is saved."""
+    """Status of one image after trying its URLs in order; the first that decodes is saved. One
+    too large is saved too, so a rerun with a higher limit uses it without fetching it again."""
     target = folder / rel
-    if classify(_read(target), placeholders) == "ok":
-        return "ok"
+    status = classify(_read(target), placeholders, max_pixels)
+    if status in KEPT:
+        return status
     outcomes = []
     for url in urls:
         state, body, detail = fetcher.get(url)
         if state == "ok":
-            status = "placeholder" if PLACEHOLDER_MARK in detail else classify(body, placeholders)
-            if status == "ok":
+            status = "placeholder" if PLACEHOLDER_MARK in detail else classify(body, placeholders, max_pixels)
+            if status in KEPT:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
                 tmp.write_bytes(body)
                 tmp.replace(target)
-                return "ok"
+                return status
             outcomes.append(status)
         else:
             outcomes.append("missing" if state == "gone" else "unreachable")
@@ -183,6 +189,7 @@ def download(
     fetcher: Fetcher,
     placeholders: Iterable[str] = (),
     workers: int = 8,
+    max_pixels: int = decoding.MAX_PIXELS,
 ) -> pa.Table:
     """Fetch every image (`image_id`, `path`; `urls[i]` to try in order) into folder, resuming."""
     folder, marks = Path(folder), set(placeholders)
@@ -195,7 +202,7 @@ def download(
     def one(i: int) -> str:
         if ids[i] in known:
             return known[ids[i]]
-        status = fetch_one(ids[i], paths[i], urls[i], folder, fetcher, marks)
+        status = fetch_one(ids[i], paths[i], urls[i], folder, fetcher, marks, max_pixels)
         if status in ("missing", "placeholder", "corrupt") and urls[i]:
             with lock, open(folder / FAILURES, "a", encoding="utf-8") as stream:
                 stream.write(json.dumps({"image_id": ids[i], "status": status}) + "\n")

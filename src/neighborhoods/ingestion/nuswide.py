@@ -30,6 +30,7 @@ import pyarrow as pa
 log = logging.getLogger(__name__)
 
 POLICIES = ("stop", "drop")
+MAX_PHOTO_ID = int(np.iinfo(np.int64).max)  # ids are stored as int64
 URL_SIZES = ("Large", "Middle", "Small", "Original")  # NUS-WIDE-urls.txt columns 3..6
 SHOWN = 10  # problems quoted in an error message
 
@@ -149,6 +150,13 @@ def photo_path(windows_path: str) -> tuple[str, str]:
     return f"{parts[-2]}/{parts[-1]}", stem.rsplit("_", 1)[-1] if "_" in stem else ""
 
 
+def photo_id(text: str) -> int | None:
+    """The photo id `text` holds: ASCII digits of a number that fits int64; else None."""
+    if text.isascii() and text.isdigit() and int(text) <= MAX_PHOTO_ID:
+        return int(text)
+    return None
+
+
 def parse_image_list(path: Path) -> tuple[np.ndarray, list[str], list[Problem]]:
     """Photo ids (-1 where the line is bad), relative paths, and the bad lines."""
     lines, problems = read_lines(path)
@@ -164,12 +172,11 @@ def parse_image_list(path: Path) -> tuple[np.ndarray, list[str], list[Problem]]:
             problems.append(
                 Problem(path, i + 1, "one Windows path ...\\<query>\\<file>_<photo id>.jpg", line, i)
             )
-        elif not photo.isdigit():
-            problems.append(
-                Problem(path, i + 1, "a numeric photo id after the last '_' of the file name", line, i)
-            )
+        elif photo_id(photo) is None:
+            expected = f"a numeric photo id (at most {MAX_PHOTO_ID}) after the last '_' of the file name"
+            problems.append(Problem(path, i + 1, expected, line, i))
         else:
-            ids[i] = int(photo)
+            ids[i] = photo_id(photo)
     return ids, paths, problems
 
 
@@ -203,11 +210,12 @@ def parse_tags(path: Path, ids: np.ndarray) -> tuple[list[list[str]], list[Probl
         if i in undecodable:
             tags.append([])
             continue
-        if not fields or not fields[0].isdigit():
-            problems.append(Problem(path, i + 1, "a numeric photo id, then the tags", line, i))
+        if not fields or photo_id(fields[0]) is None:
+            expected = f"a numeric photo id (at most {MAX_PHOTO_ID}), then the tags"
+            problems.append(Problem(path, i + 1, expected, line, i))
             tags.append([])
             continue
-        if ids[i] >= 0 and int(fields[0]) != ids[i]:
+        if ids[i] >= 0 and photo_id(fields[0]) != ids[i]:
             problems.append(
                 Problem(path, i + 1, f"photo id {ids[i]} (row {i + 1} of Imagelist.txt)", fields[0], i)
             )
@@ -226,8 +234,8 @@ def parse_urls(path: Path, ids: np.ndarray) -> tuple[dict[str, list[str | None]]
         ok = (
             i not in undecodable
             and len(fields) == 6
-            and fields[1].isdigit()
-            and (ids[i] < 0 or int(fields[1]) == ids[i])
+            and photo_id(fields[1]) is not None
+            and (ids[i] < 0 or photo_id(fields[1]) == ids[i])
         )
         if not ok and i not in undecodable:  # an undecodable line is reported once, by read_lines
             expected = f"6 fields: Photo_file Photo_id(={ids[i]}) url_Large url_Middle url_Small url_Original"

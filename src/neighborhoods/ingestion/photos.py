@@ -3,11 +3,17 @@ included, with the metadata photo managers leave behind.
 
 Lightroom, digiKam and darktable write keywords into the files (XMP `dc:subject`, IPTC
 Keywords); a sidecar table can add tags, albums and groups; a photo's album defaults to the
-folder it sits in. Files that cannot be decoded are skipped with the reason, never fatal: an
-archive of thousands of photos always has a few.
+folder it sits in. Keywords are compared in Unicode NFC form, so "café" typed on two systems is
+one tag. Files that cannot be used (undecodable, too large, a link to nothing) are skipped with
+the reason, never fatal: an archive of thousands of photos always has a few.
 """
 
+import csv
+import io
 import logging
+import os
+import re
+import unicodedata
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image, IptcImagePlugin
 
-from neighborhoods import manifest, parquet
+from neighborhoods import decoding, manifest, parquet
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,8 @@ SKIPPED = pa.schema([("path", pa.string()), ("reason", pa.string())])
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 _SUBJECT = "{http://purl.org/dc/elements/1.1/}subject"
 _IPTC_KEYWORDS = (2, 25)
+COLLECTIONS = Path("results/annotate")
+FOLDER = b"neighborhoods.photo_folder"  # schema metadata of photos.parquet: the folder it lists
 
 
 @dataclass
@@ -40,7 +48,7 @@ class Photo:
 
 
 def _keyword(value: str) -> str | None:
-    word = " ".join(value.split()).lower()
+    word = unicodedata.normalize("NFC", " ".join(value.split()).lower())
     return word or None
 
 
@@ -82,69 +90,132 @@ def embedded_keywords(image: Image.Image, where: str = "") -> set[str]:
     return {word for word in map(_keyword, words) if word}
 
 
-def _read(path: Path) -> set[str]:
-    """Decode the whole photo (a truncated file fails here, not in feature extraction)."""
-    with Image.open(path) as image:
+def _read(path: Path, max_pixels: int) -> set[str]:
+    """The photo's keywords, once it is decoded whole (a truncated file fails here, not in feature
+    extraction) as feature extraction decodes it; decoding.ImageError if it cannot be."""
+    with decoding.opened(path, max_pixels) as image:
         if image.format not in (*JPEG, "PNG"):
-            raise OSError(f"a {image.format} file, not JPEG or PNG")
+            raise decoding.ImageError(decoding.UNDECODABLE, f"a {image.format} file, not JPEG or PNG")
         keywords = embedded_keywords(image, str(path))
-        image.convert("RGB")
+        decoding.rgb(image)
     return keywords
 
 
-def scan(root: str | Path) -> tuple[list[Photo], list[tuple[str, str]]]:
-    """Every decodable photo under `root` in path order, with its embedded keywords and its
-    folder as album; and (path, reason) for every file that is not one. Files are listed as the
-    image manifest lists them: symlinked folders followed, hidden files left out."""
+def scan(
+    root: str | Path, max_pixels: int = decoding.MAX_PIXELS
+) -> tuple[list[Photo], list[tuple[str, str]]]:
+    """Every usable photo under `root` in path order, with its embedded keywords and its folder
+    as album; and (path, reason) for every file that is not one, and every link to nothing.
+    Files are listed as the image manifest lists them: symlinked folders followed, hidden files
+    left out."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"annotate.images: {root} is not a folder")
-    photos, skipped = [], []
-    for relative in manifest.scan(root).column("path").to_pylist():
+    photos, skipped, dangling = [], [], []
+    for relative in manifest.scan(root, dangling).column("path").to_pylist():
         path = root / relative
         if path.suffix.lower() not in SUFFIXES:
             skipped.append((relative, f"not a JPEG or PNG file ({path.suffix or 'no suffix'})"))
             continue
         try:
-            keywords = _read(path)
-        except (OSError, ValueError, SyntaxError, ElementTree.ParseError) as error:
-            skipped.append((relative, f"cannot decode: {error}"))
+            keywords = _read(path, max_pixels)
+        except decoding.ImageError as error:
+            skipped.append((relative, str(error)))
             continue
         folder = path.parent.relative_to(root).as_posix()
         album = _keyword(folder if folder != "." else root.resolve().name)
         photos.append(Photo(relative, tags=keywords, sets={album} if album else set()))
+    for relative in dangling:
+        skipped.append((relative, f"a link to nothing ({os.readlink(root / relative)} does not exist)"))
     log.info("%s: %d photos, %d files skipped", root, len(photos), len(skipped))
-    return photos, skipped
+    return photos, sorted(skipped)
+
+
+def _word(value, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{where}: expected keywords as text or integers, found {value!r}")
 
 
 def _items(value, where: str) -> set[str]:
-    """A sidecar cell: a list (Parquet), or text separated by semicolons, else by whitespace."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """A sidecar cell: a list (Parquet; one keyword an element), or text whose keywords are
+    separated by ';' or ',' if it holds either, else by whitespace. Integers are keywords too."""
+    if value is None:
         return set()
-    if isinstance(value, list | tuple | np.ndarray):
-        words = [str(v) for v in value if isinstance(v, str)]
-    elif isinstance(value, str):
-        words = value.split(";") if ";" in value else value.split()
+    if isinstance(value, str):
+        words = re.split("[;,]", value) if re.search("[;,]", value) else value.split()
+    elif isinstance(value, list | tuple | np.ndarray):
+        words = [_word(v, where) for v in value if v is not None]
     else:
-        raise ValueError(f"{where}: expected a list or a space- or semicolon-separated text, got {value!r}")
+        words = [_word(value, where)]
     return {word for word in map(_keyword, words) if word}
 
 
-def _read_sidecar(path: Path) -> tuple[pd.DataFrame, str]:
-    """The table, its key column ('path' or 'file') and each row's line (CSV: header is line 1)."""
-    table = pq.read_table(path).to_pandas() if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
-    keys = [c for c in ("path", "file") if c in table.columns]
-    if len(keys) != 1 or not any(c in table.columns for c in SIDECAR_COLUMNS):
+def _text(path: Path) -> str:
+    """The file's text: UTF-8 (with or without a byte-order mark), else Windows-1252, else
+    Latin-1 (which reads any byte), as spreadsheet programs write them; a fallback is logged."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text, encoding = data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined
+        text, encoding = data.decode("latin-1"), "Latin-1"
+    log.warning("%s is not UTF-8: read as %s", path, encoding)
+    return text
+
+
+def _csv_records(path: Path) -> tuple[list[str], list[tuple[str, dict]]]:
+    """The header and (where, row) for each row that is not blank; `where` names the row's
+    first physical line, which a quoted field spanning lines or a blank line does not shift."""
+    reader = csv.reader(io.StringIO(_text(path), newline=""))
+    records, header, last = [], None, 0
+    try:
+        for row in reader:
+            first, last = last + 1, reader.line_num
+            if not row:
+                continue
+            if header is None:
+                header = [name.strip() for name in row]
+                continue
+            if len(row) > len(header):
+                raise ValueError(
+                    f"{path}, line {first}: {len(row)} fields, expected at most {len(header)} "
+                    f"({', '.join(header)}); put a field holding a comma in double quotes"
+                )
+            records.append((f"{path}, line {first}", dict(zip(header, row, strict=False))))
+    except csv.Error as error:
+        raise ValueError(f"{path}, line {reader.line_num}: not CSV as expected: {error}") from None
+    return header or [], records
+
+
+def _parquet_records(path: Path) -> tuple[list[str], list[tuple[str, dict]]]:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        raise ValueError(f"{path}: expected a Parquet file: {error}") from None
+    return table.column_names, [(f"{path}, row {i + 1}", row) for i, row in enumerate(table.to_pylist())]
+
+
+def _read_sidecar(path: Path) -> tuple[list[tuple[str, dict]], str]:
+    """Each row with where it is (CSV: its line; Parquet: its row), and the key column ('path'
+    or 'file')."""
+    columns, records = _parquet_records(path) if path.suffix == ".parquet" else _csv_records(path)
+    keys = [c for c in ("path", "file") if c in columns]
+    if len(keys) != 1 or not any(c in columns for c in SIDECAR_COLUMNS):
         raise ValueError(
             f"{path}: expected one column 'path' (relative to the photo folder) or 'file' (a file "
-            f"name) and at least one of {', '.join(SIDECAR_COLUMNS)}; found {', '.join(table.columns)}"
+            f"name) and at least one of {', '.join(SIDECAR_COLUMNS)}; found {', '.join(columns)}"
         )
-    table["line"] = np.arange(len(table)) + (1 if path.suffix == ".parquet" else 2)
-    return table, keys[0]
+    return records, keys[0]
 
 
 def _name(path: str, by: str) -> str:
-    return path if by == "path" else path.rsplit("/", 1)[-1]
+    return unicodedata.normalize("NFC", path if by == "path" else path.rsplit("/", 1)[-1])
 
 
 def apply_sidecar(photos: list[Photo], path: str | Path, skipped: list[tuple[str, str]] = ()) -> int:
@@ -153,15 +224,14 @@ def apply_sidecar(photos: list[Photo], path: str | Path, skipped: list[tuple[str
     many photos it named. Rows without a key, or naming a `skipped` file, are left out; a row
     naming no file of the folder, or a file name two photos share, is an error naming its line."""
     path = Path(path)
-    table, by = _read_sidecar(path)
+    records, by = _read_sidecar(path)
     index: dict[str, list[Photo]] = {}
     for photo in photos:
         index.setdefault(_name(photo.path, by), []).append(photo)
     left_out = {_name(file, by) for file, _ in skipped}
     named = set()
-    for row in table.to_dict("records"):
-        where = f"{path}, line {row['line']}"
-        key = "" if pd.isna(row[by]) else str(row[by]).strip()
+    for where, row in records:
+        key = "" if row.get(by) is None else _name(str(row[by]).strip(), by)
         if not key or (key in left_out and key not in index):
             continue
         matches = index.get(key, [])
@@ -198,3 +268,35 @@ def images_table(photos: list[Photo]) -> pa.Table:
 
 def skipped_table(skipped: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(skipped, columns=SKIPPED.names)
+
+
+def collection(images: str | Path, name: str | None) -> Path:
+    """Where a photo folder's annotations go: results/annotate/<name>, by default the folder's
+    own name."""
+    return COLLECTIONS / (name or Path(images).resolve().name)
+
+
+def write_photos(photos: list[Photo], images: str | Path, path: str | Path) -> None:
+    """The collection's images table, recording the photo folder it was made from."""
+    table = images_table(photos)
+    source = {FOLDER: str(Path(images).resolve()).encode()}
+    parquet.write(table.replace_schema_metadata(source), path)
+
+
+def made_from(path: str | Path) -> str | None:
+    """The photo folder a collection's images table was made from (None: not recorded)."""
+    return (pq.read_schema(path).metadata or {}).get(FOLDER, b"").decode() or None
+
+
+def check_collection(images: str | Path, name: str | None) -> None:
+    """Refuse to label a photo folder into a collection folder that holds another folder's
+    annotations (two folders called holiday, say): the run would replace them."""
+    folder = collection(images, name)
+    table = folder / "photos.parquet"
+    source = made_from(table) if table.is_file() else None
+    if source is not None and source != str(Path(images).resolve()):
+        raise ValueError(
+            f"{folder} holds the annotations of the photo folder {source}, and annotate.images is "
+            f"{images}: set annotate.name to another name to keep both (the results go to "
+            f"{COLLECTIONS}/<name>), or delete {folder} to replace them"
+        )

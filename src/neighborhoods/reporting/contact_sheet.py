@@ -7,7 +7,8 @@ import io
 from pathlib import Path
 
 import pandas as pd
-from PIL import Image, ImageOps
+
+from neighborhoods import decoding
 
 STYLE = """
 body { font-family: sans-serif; margin: 1.5em; background: #fafafa; color: #222; }
@@ -24,22 +25,28 @@ ol { margin: 4px 0 4px 1.4em; padding: 0; font-size: 14px; }
 """
 
 
-def thumbnail(path: Path, size: int) -> str:
-    """A JPEG data URI of the photo shrunk to fit size x size."""
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image).convert("RGB")  # upright, as a viewer shows it
-        image.thumbnail((size, size))
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=80)
+def thumbnail(path: Path, size: int, max_pixels: int = decoding.MAX_PIXELS) -> str:
+    """A JPEG data URI of the photo, as the model saw it (decoding.decode), shrunk to fit
+    size x size."""
+    image = decoding.decode(path, max_pixels)
+    image.thumbnail((size, size))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def render(root: str | Path, annotations: pd.DataFrame, neighbors: pd.DataFrame | None, title: str) -> str:
+def render(
+    root: str | Path,
+    annotations: pd.DataFrame,
+    neighbors: pd.DataFrame | None,
+    title: str,
+    max_pixels: int = decoding.MAX_PIXELS,
+) -> str:
     """The page; `neighbors` is None for a model that uses none (visual only)."""
     root = Path(root)
     paths = annotations["path"].tolist()
-    large = {p: thumbnail(root / p, 220) for p in paths}
-    small = {p: thumbnail(root / p, 44) for p in paths} if neighbors is not None else {}
+    large = {p: thumbnail(root / p, 220, max_pixels) for p in paths}
+    small = {p: thumbnail(root / p, 44, max_pixels) for p in paths} if neighbors is not None else {}
     by_photo = dict(list(neighbors.groupby("path", sort=False))) if neighbors is not None else {}
     cards = []
     for row in annotations.itertuples(index=False):
