@@ -51,13 +51,11 @@ include: "workflow/rules/baselines.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/annotate.smk"
+include: "workflow/rules/docs.smk"
 
 
+# Every table and figure the inputs can build (PROTOCOL.in_all).
 rule all:
     default_target: True
     input:
-        rules.table2.output,
-        rules.table3.output,
-        rules.table4.output,
-        rules.neighbors_summary.output,
-        *[getattr(rules, f"fig{n}").output for n in range(3, 9)],
+        *[getattr(rules, target).output for target in PROTOCOL.in_all],

@@ -119,11 +119,11 @@ def full_dag(
     for a, b in edges:
         parents.setdefault(b, []).append(nodes[a])
     for node, key in nodes.items():
-        if key in ("predict", "predict_other_metadata"):
+        if key == "predict_other_metadata":
             inherited = {}
             for parent in parents.get(node, []):
                 rule, *pairs = parent.split()
-                if rule == "train" or (rule.endswith("_neighbors") and key == "predict_other_metadata"):
+                if rule == "train" or rule.endswith("_neighbors"):
                     inherited |= dict(pair.split("=", 1) for pair in pairs)
             nodes[node] = _key(key, inherited)
     ids = sorted(nodes)

@@ -227,7 +227,14 @@ def bench_train(quick: bool, seed: int) -> None:
     split = SplitData(feats, [f"c{i}" for i in range(L)], subsets)
     experiment = parse("nbr-tags-tau5000-m3-M6")
     settings = TrainingSettings(
-        hidden=500, dropout=0.5, l2=3e-3, lr=1e-4, batch_size=50, epochs=1, test_samples=10, logistic_lr=()
+        hidden=500,
+        dropout=0.5,
+        l2=3e-3,
+        learning_rates=(1e-4,),
+        batch_size=50,
+        max_epochs=1,
+        patience=1,
+        test_samples=10,
     )
     batches = -(-n_train // 50)
     measured = batches // fraction
@@ -264,7 +271,7 @@ def bench_train(quick: bool, seed: int) -> None:
     # its own and taken out, so the share compares the training loop with the bare loop.
     before = bare_loop()
     with Peak() as p:
-        model, history = tr.fit(experiment, split, settings, lr=settings.lr, seed=seed)
+        model, history = tr.fit(experiment, split, settings, lr=settings.learning_rates[0], seed=seed)
     t0 = time.perf_counter()
     tr.predict(model, split, "val", experiment, samples=settings.test_samples, seed=seed)
     validation = time.perf_counter() - t0
@@ -322,14 +329,16 @@ def bench_subnormal(quick: bool, seed: int) -> None:
         print("subnormal: skipped, run `snakemake --cores 2` on the default config first")
         return
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    settings = replace(TrainingSettings.from_config(config), epochs=6 if quick else 40)
+    epochs = 6 if quick else 40  # fixed, so that every run trains as long
+    settings = replace(TrainingSettings.from_config(config), max_epochs=epochs, patience=epochs)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as a pipeline training job runs
     experiment = experiments.parse(f"nbr-tags-tau{config['neighbors']['tau']}-m3-M6")
     data = model_inputs.load(*inputs)
     truth = data.subsets["test"].labels.numpy().astype(bool)
     print(
-        f"Subnormals: {settings.epochs} epochs of {experiment.name} on split 0 of the default data, 1 thread"
+        f"Subnormals: {settings.max_epochs} epochs of {experiment.name} on split 0 of the default data, "
+        "1 thread"
     )
     results = {}
     # The pipeline's training seed for split 0, then those of three other config seeds.
@@ -338,7 +347,9 @@ def bench_subnormal(quick: bool, seed: int) -> None:
     for train_seed in train_seeds:
         for flush in (False, True):
             torch.set_flush_denormal(flush)
-            model, history = train.fit(experiment, data, settings, lr=settings.lr, seed=train_seed)
+            model, history = train.fit(
+                experiment, data, settings, lr=settings.learning_rates[0], seed=train_seed
+            )
             weights = torch.cat([w.detach().flatten() for w in model.weight_matrices()])
             subnormal = int(((weights != 0) & (weights.abs() < torch.finfo(torch.float32).tiny)).sum())
             scores = train.predict(
@@ -362,7 +373,7 @@ def bench_subnormal(quick: bool, seed: int) -> None:
     for flush in (False, True):
         first, last, total, _, subnormal = np.mean([results[s, flush] for s in train_seeds], axis=0)
         row(
-            f"{settings.epochs}-epoch training, "
+            f"{settings.max_epochs}-epoch training, "
             f"{'subnormals flushed (the pipeline)' if flush else 'subnormals kept'}: "
             f"mean of last 5 epochs",
             last,
@@ -415,10 +426,10 @@ def bench_float16(quick: bool, seed: int) -> None:
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     settings = TrainingSettings.from_config(config)
     if quick:
-        settings = replace(settings, epochs=3)
+        settings = replace(settings, max_epochs=3, patience=3)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as a pipeline training job runs
-    print(f"float16 storage: split 0 of the default generated dataset, {settings.epochs} epochs")
+    print(f"float16 storage: split 0 of the default generated dataset, {settings.max_epochs} epochs")
     # Rounding the features perturbs training the way another seed does (dropout, sampling and
     # the best-epoch choice), so the float32 run is also repeated with another seed for scale.
     pipeline_seed, other_seed = seeds.training(config["seed"], 0), seeds.training(config["seed"] + 1, 0)

@@ -1,6 +1,7 @@
 """The fill-and-hubs summary written beside every neighbors file, on a hand-worked table."""
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from neighborhoods import neighbor_summary
@@ -39,3 +40,29 @@ def test_table_has_a_row_per_kind():
     summaries = {"sets": neighbor_summary.summarize(hand_worked(), [2], zero_is_fill=True)}
     table = neighbor_summary.table(summaries, 2)
     assert table.loc[0, "neighbors"] == "sets" and table.loc[0, "fill slots in top 2 (%)"] == "50.0"
+
+
+def test_label_agreement_and_fill_per_subset_match_a_brute_force_count():
+    rng = np.random.default_rng(0)
+    n, depth, concepts = 60, 5, ["a", "b", "c", "d"]
+    ids = np.arange(100, 100 + n)
+    subsets = np.array(["train", "val", "test"])[rng.integers(0, 3, n)]
+    labels = [list(rng.choice(concepts, rng.integers(1, 3), replace=False)) for _ in range(n)]
+    neighbors = np.stack(
+        [rng.choice(ids[(subsets == s) & (ids != i)], depth) for i, s in zip(ids, subsets, strict=True)]
+    )
+    similarity = rng.choice([0.0, 0.5], size=(n, depth)).astype(np.float32)
+    table = neighbors_table(ids, subsets, neighbors, similarity)
+    images = pa.table({"image_id": ids, "labels": labels})
+    summary = neighbor_summary.by_subset(table, images, [2, depth], zero_is_fill=True)
+    by_id = dict(zip(ids.tolist(), labels, strict=True))
+    for name in ("train", "val", "test"):
+        rows = np.flatnonzero(subsets == name)
+        assert summary[name]["images"] == len(rows)
+        for d in (2, depth):
+            shared = [bool(set(by_id[ids[r]]) & set(by_id[j])) for r in rows for j in neighbors[r, :d]]
+            fill = [similarity[r, c] == 0 for r in rows for c in range(d)]
+            assert summary[name][f"top{d}"]["label_agreement"] == pytest.approx(np.mean(shared))
+            assert summary[name][f"top{d}"]["fill_slots"] == pytest.approx(np.mean(fill))
+    table_rows = neighbor_summary.subset_table({"tags": {"subsets": summary}}, [2, depth])
+    assert table_rows["subset"].tolist() == ["train", "val", "test"]

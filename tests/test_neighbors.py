@@ -283,6 +283,37 @@ def test_subsets_never_mix_and_file_order_does_not_matter():
     assert as_dict(shuffled) == out
 
 
+def test_pooled_training_neighbors_come_from_pools_the_test_subsets_size():
+    images, split = make_tables(seed=2, n=300)
+    # As the paper's split: the training subset several times the test subset.
+    subsets = np.random.default_rng(3).choice(["train", "val", "test"], size=300, p=[0.6, 0.2, 0.2])
+    split = pa.table({"image_id": split.column("image_id"), "subset": subsets}, schema=SPLIT)
+    plain = as_dict(metadata_neighbors(images, split, "sets", max_rank=5, seed=0, k=1))
+    pooled = as_dict(metadata_neighbors(images, split, "sets", max_rank=5, seed=0, k=1, pooled=True))
+    subsets = np.array(split.column("subset").to_pylist())
+    pools = nbmod._pools(subsets, 0, 1)
+    n_train, n_test = int((subsets == "train").sum()), int((subsets == "test").sum())
+    assert len(pools) == round(n_train / n_test) > 1
+    assert all(abs(len(pool) - n_test) <= n_test / 2 for pool in pools)
+    ids = split.column("image_id").to_numpy()
+    pool_of = {int(ids[row]): i for i, pool in enumerate(pools) for row in pool}
+    sets = dict(zip(images.column("image_id").to_pylist(), images.column("sets").to_pylist(), strict=True))
+    for image, (subset, neighbors, similarity) in pooled.items():
+        if subset != "train":  # validation and test neighbors are as before
+            assert (subset, neighbors, similarity) == plain[image]
+            continue
+        assert {pool_of[j] for j in neighbors} == {pool_of[image]}
+        # Within its pool, no other image is closer than the ones kept (brute force).
+        members = [j for j, pool in pool_of.items() if pool == pool_of[image] and j != image]
+        best = sorted((jaccard_of(sets[image], sets[j]) for j in members), reverse=True)[:5]
+        assert similarity == pytest.approx(best)
+
+
+def jaccard_of(a, b) -> float:
+    a, b = set(a), set(b)
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
 def test_tag_vocabulary_is_counted_on_train_only():
     n = 12
     ids = np.arange(100, 100 + n)

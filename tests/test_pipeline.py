@@ -14,25 +14,12 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
+# The tiny config users run as a smoke test; each test runs it in a folder of its own, under
+# the dataset's name (results/synthetic), as the default config would.
 TINY = {
-    "dataset": "synthetic",
-    "seed": 3,
-    "synthetic": {"images": 240, "users": 30, "topics": 6, "image_size": 64},
-    "splits": {"count": 2, "train": 0.5, "val": 0.25},
-    "features": {"batch_size": 32, "workers": 0},
-    "neighbors": {"tau": 300, "max_rank": 8},
-    "model": {"hidden": 32, "epochs": 2, "lr": 1.0e-3},
-    "baselines": {"logistic_lr": [1.0e-2], "knn_k": [1, 5], "vote_alphas": [0, 0.5, 1]},
-    "sweeps": {
-        "splits": 1,
-        "m": [1, 3],
-        "M": [3, 6],
-        "tau": [100, 300],
-        "vocabulary": 100,
-        "overlap": [0, 100],
-    },
-    "figures": {"highlight": ["sky", "clouds"]},
-    "curves": {"fractions": [50, 100], "splits": 2, "hidden": [16, 32], "l2": [3.0e-3]},
+    key: value
+    for key, value in yaml.safe_load((REPO / "config" / "tiny.yaml").read_text()).items()
+    if key != "name"
 }
 TARGETS = ["table2", "fig5", "fig6", "fig7"]
 
@@ -88,7 +75,7 @@ def test_figure8_trains_one_model_and_tests_it_with_each_overlap(tmp_path):
     write_config(tmp_path, TINY)
     jobs = planned_jobs(snakemake(tmp_path, "--dry-run", "fig8"))
     # The overlap-100 model and visual only; overlap 0 is a test-time prediction of the same model.
-    assert jobs["train"] == 2 and jobs["predict_other_metadata"] == 1 and jobs["predict"] == 2
+    assert jobs["train"] == 2 and jobs["predict_other_metadata"] == 1 and "predict" not in jobs
 
 
 def test_table2_has_every_row_over_every_split(built):
@@ -126,18 +113,18 @@ def test_second_run_has_nothing_to_do(built):
 
 
 def test_changing_a_training_parameter_reruns_only_training_and_what_follows(built):
-    changed = write_config(built / "changed", {**TINY, "model": {**TINY["model"], "epochs": 3}})
+    changed = write_config(built / "changed", {**TINY, "model": {**TINY["model"], "hidden": 16}})
     jobs = planned_jobs(snakemake(built, "table2", "--dry-run", "--configfile", str(changed)))
     # Five trained rows (upper, tag-only, visual, tag neighbors, + tag vector) over two splits;
     # kNN voting trains nothing and stays; neighborhood voting reads the retrained visual model.
-    assert jobs == {"train": 10, "predict": 10, "neighborhood_voting": 2, "table2": 1}
+    assert jobs == {"train": 10, "neighborhood_voting": 2, "table2": 1}
 
 
 def test_changing_one_sweep_value_reruns_only_its_own_point_and_the_figure(built):
     sweeps = {**TINY["sweeps"], "tau": [100, 200]}
     changed = write_config(built / "sweep", {**TINY, "sweeps": sweeps})
     jobs = planned_jobs(snakemake(built, "fig7", "--dry-run", "--configfile", str(changed)))
-    assert jobs == {"metadata_neighbors": 1, "train": 1, "predict": 1, "fig7": 1}
+    assert jobs == {"metadata_neighbors": 1, "train": 1, "fig7": 1}
 
 
 def test_report_holds_every_built_result_with_its_caption_and_the_config(built):
@@ -150,37 +137,57 @@ def test_report_holds_every_built_result_with_its_caption_and_the_config(built):
         "Figure 7: mAP_L",
     ):
         assert caption in report
-    assert "epochs&quot;: 2" in report  # the config used, as the run saw it
+    assert "patience&quot;: 2" in report  # the config used, as the run saw it
+
+
+def test_every_training_stops_by_the_rule_and_the_tiny_ones_on_patience(built):
+    """A training ends `patience` epochs after its best validation epoch, or at the cap."""
+    histories = sorted((built / "results" / "synthetic" / "runs").glob("*/split*/history.parquet"))
+    assert len(histories) >= 10
+    patience, cap = TINY["model"]["patience"], TINY["model"]["max_epochs"]
+    for path in histories:
+        for _, run in pd.read_parquet(path).groupby(["lr", "hidden", "l2"]):
+            best = int(run["val_mAP_L"].idxmax() - run.index[0]) + 1
+            assert run["best_epoch"].unique().tolist() == [best], path
+            assert run["stop"].unique().tolist() == ["patience"], path
+            assert len(run) == best + patience < cap and run["epoch"].tolist() == list(range(1, len(run) + 1))
+            assert run["updates"].is_monotonic_increasing and run["updates"].iloc[0] > 0
 
 
 def test_learning_curves_train_on_fractions_with_validation_and_test_fixed(built):
     """Runs last in this module: it adds the curves' runs to the built folder."""
-    output = snakemake(built, "learning_curves")
-    assert "train_tuned" in output
+    snakemake(built, "learning_curves")
     results = built / "results" / "synthetic"
     for k in (0, 1):
         split = pd.read_parquet(results / "splits" / f"split{k}.parquet")
         n = int((split["subset"] == "train").sum())
-        half = pd.read_parquet(
-            results / "runs" / "nbr-tags-tau300-m3-M6-train50" / f"split{k}" / "history.parquet"
-        )
-        full = pd.read_parquet(results / "runs" / "nbr-tags-tau300-m3-M6" / f"split{k}" / "history.parquet")
-        assert set(half["train_images"]) == {round(n / 2)} and set(full["train_images"]) == {n}
-        tuned = pd.read_parquet(
-            results / "runs" / "nbr-tags-tau300-m3-M6-tuned" / f"split{k}" / "history.parquet"
-        )
-        assert set(tuned["hidden"]) == {16, 32} and tuned.groupby("hidden")["chosen"].any().sum() == 1
-        vote = pd.read_csv(
-            results / "runs" / "nbrvote-tags-tau300-M6-train50" / f"split{k}" / "validation.csv"
-        )
-        assert set(vote["space"]) == {"logits", "probabilities"} and vote["chosen"].sum() == 1
+        for name in ("nbr-tags-tau300-m3-M6", "imagepath"):
+            half = pd.read_parquet(results / "runs" / f"{name}-train50" / f"split{k}" / "history.parquet")
+            full = pd.read_parquet(results / "runs" / name / f"split{k}" / "history.parquet")
+            assert set(half["train_images"]) == {round(n / 2)} and set(full["train_images"]) == {n}
+        for percent in ("-train50", ""):
+            tuned = pd.read_parquet(
+                results / "runs" / f"nbr-tags-tau300-m3-M6-tuned{percent}" / f"split{k}" / "history.parquet"
+            )
+            assert set(tuned["hidden"]) == {16, 32} and tuned.groupby("hidden")["chosen"].any().sum() == 1
+        spaces = {
+            name: pd.read_csv(results / "runs" / f"{name}-train50" / f"split{k}" / "validation.csv")
+            for name in ("nbrvote-tags-tau300-M6", "nbrvote-tags-tau300-M6-logits")
+        }
+        assert set(spaces["nbrvote-tags-tau300-M6"]["space"]) == {"logits", "probabilities"}
+        assert set(spaces["nbrvote-tags-tau300-M6-logits"]["space"]) == {"logits"}
+        assert all(table["chosen"].sum() == 1 for table in spaces.values())
     table = (results / "tables" / "learning_curves.md").read_text()
-    assert "| 50 |" in table and "| 100 |" in table and "The tuned model chose, per split: h " in table
-    summary = pd.read_csv(results / "tables" / "learning_curves.csv")
+    for text in ("120 (100%)", "60 (50%)", "image path alone", "(logits)", "h 16", "paired differences"):
+        assert text in table
+    curve = pd.read_csv(results / "tables" / "learning_curves.csv")
+    assert len(curve) == 2 * 6 and set(curve["percent"]) == {50, 100}
     # The largest fraction's points are the plain experiments' runs, the same files Table 2 reads.
-    at_full = summary[summary["method"] == "visual only @ 100%"].set_index("metric")["mean"]
+    at_full = curve[(curve["method"] == "visual") & (curve["percent"] == 100)].iloc[0]
     visual = [
         json.loads((results / "runs" / "visual" / f"split{k}" / "metrics.json").read_text()) for k in (0, 1)
     ]
     assert at_full["mAP_L"] == pytest.approx(sum(v["mAP_L"] for v in visual) / 2)
+    gaps = pd.read_csv(results / "tables" / "learning_curves_gaps.csv", dtype=str)
+    assert gaps["train %"].tolist() == ["50", "100"] and gaps.shape[1] == 6
     assert Image.open(results / "figures" / "learning_curves.png").size[0] > 500

@@ -102,16 +102,16 @@ def test_each_target_lists_the_experiments_it_reads(plan):
     assert plan.experiments("table4") == ["nbr-tags-tau5000-m3-M6", "nbr-sets-m3-M6", "nbr-groups-m3-M6"]
     assert plan.experiments("fig5") == ["nbr-tags-tau5000-m3-M6", "visual"]
     assert plan.experiments("learning_curves") == [
-        "visual-train10",
-        "visual-train50",
-        "visual",
-        "nbrvote-tags-tau5000-M6-train10",
-        "nbrvote-tags-tau5000-M6-train50",
-        "nbrvote-tags-tau5000-M6",
-        "nbr-tags-tau5000-m3-M6-train10",
-        "nbr-tags-tau5000-m3-M6-train50",
-        "nbr-tags-tau5000-m3-M6",
-        "nbr-tags-tau5000-m3-M6-tuned",
+        f"{name}{suffix}"
+        for name in (
+            "visual",
+            "imagepath",
+            "nbrvote-tags-tau5000-M6-logits",
+            "nbrvote-tags-tau5000-M6",
+            "nbr-tags-tau5000-m3-M6",
+            "nbr-tags-tau5000-m3-M6-tuned",
+        )
+        for suffix in ("-train10", "-train50", "")
     ]
     assert [point.value for point in plan.curves["model"]] == [10, 50, 100]
     targets = ("table2", "table3", "table4", "fig7", "fig8", "learning_curves")
@@ -129,16 +129,13 @@ def test_tables_and_settings_travel_as_plain_values(plan):
     settings = TrainingSettings.from_config(
         {
             "model": {
-                **dict.fromkeys(("hidden", "batch_size", "epochs", "test_samples"), 5),
-                **dict.fromkeys(("dropout", "l2", "lr"), 0.5),
+                **dict.fromkeys(("hidden", "batch_size", "max_epochs", "patience", "test_samples"), 5),
+                **dict.fromkeys(("dropout", "l2"), 0.5),
+                "learning_rates": [0.1, 0.01],
                 "device": "cpu",
                 "feature_dtype": "float16",
             },
-            "baselines": {"logistic_lr": [0.1, 0.01]},
         }
     )
     assert TrainingSettings.from_dict(settings.as_dict()) == settings
-    assert settings.learning_rates("neighborhood") == (0.5,) and settings.learning_rates("upper") == (
-        0.1,
-        0.01,
-    )
+    assert settings.learning_rates == (0.1, 0.01)

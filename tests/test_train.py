@@ -8,15 +8,17 @@ from neighborhoods import checkpoint, experiments, metrics, model_inputs, seeds,
 from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.settings import TrainingSettings
 
+LR = 3e-3
+# Patience as long as the cap: these tests train a fixed number of epochs.
 FIT = TrainingSettings(
     hidden=32,
     dropout=0.5,
     l2=3e-3,
-    lr=3e-3,
+    learning_rates=(LR,),
     batch_size=50,
-    epochs=4,
+    max_epochs=4,
+    patience=4,
     test_samples=10,
-    logistic_lr=(1e-4, 3e-2),
 )
 
 
@@ -62,9 +64,9 @@ def test_sampled_neighborhoods_are_m_distinct_of_the_M_nearest():
 def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
     data = toy_split()
     experiment = experiments.parse("nbr-sets-m3-M6")
-    model_a, history_a = train.fit(experiment, data, FIT, lr=FIT.lr, seed=5)
-    model_b, history_b = train.fit(experiment, data, FIT, lr=FIT.lr, seed=5)
-    assert len(history_a) == FIT.epochs and history_a["best"].sum() == 1
+    model_a, history_a = train.fit(experiment, data, FIT, lr=LR, seed=5)
+    model_b, history_b = train.fit(experiment, data, FIT, lr=LR, seed=5)
+    assert len(history_a) == FIT.max_epochs and history_a["best"].sum() == 1
     np.testing.assert_array_equal(history_a["val_mAP_L"], history_b["val_mAP_L"])
     scores = train.predict(model_a, data, "val", experiment, samples=10, seed=5)
     np.testing.assert_array_equal(scores, train.predict(model_b, data, "val", experiment, samples=10, seed=5))
@@ -73,7 +75,7 @@ def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
     assert best == history_a["val_mAP_L"].max()
     rescored = metrics.evaluate(data.subsets["val"].labels.numpy().astype(bool), scores)["mAP_L"]
     assert rescored == pytest.approx(best, abs=1e-9)
-    _, other = train.fit(experiment, data, FIT, lr=FIT.lr, seed=6)
+    _, other = train.fit(experiment, data, FIT, lr=LR, seed=6)
     assert not np.array_equal(other["val_mAP_L"], history_a["val_mAP_L"])
 
 
@@ -83,7 +85,7 @@ def test_informative_neighbors_beat_visual_only():
     result = {}
     for name in ("visual", "nbr-sets-m3-M6"):
         experiment = experiments.parse(name)
-        model, _ = train.fit(experiment, data, FIT, lr=FIT.lr, seed=0)
+        model, _ = train.fit(experiment, data, FIT, lr=LR, seed=0)
         result[name] = metrics.evaluate(
             truth, train.predict(model, data, "test", experiment, samples=10, seed=0)
         )["mAP_L"]
@@ -99,8 +101,8 @@ def test_float16_features_train_as_their_float32_widening():
     assert half.features.element_size() * 2 == data.features.element_size()
     assert half.feature_rows(torch.tensor([[0, 1], [2, 3]])).dtype == torch.float32
     experiment = experiments.parse("nbr-sets-m3-M6")
-    model_half, history_half = train.fit(experiment, half, FIT, lr=FIT.lr, seed=1)
-    model_rounded, history_rounded = train.fit(experiment, rounded, FIT, lr=FIT.lr, seed=1)
+    model_half, history_half = train.fit(experiment, half, FIT, lr=LR, seed=1)
+    model_rounded, history_rounded = train.fit(experiment, rounded, FIT, lr=LR, seed=1)
     np.testing.assert_array_equal(history_half["val_mAP_L"], history_rounded["val_mAP_L"])
     np.testing.assert_array_equal(
         train.predict(model_half, half, "test", experiment, samples=10, seed=1),
@@ -113,13 +115,11 @@ def test_float16_features_train_as_their_float32_widening():
 def test_saved_model_predicts_the_same(tmp_path):
     data = toy_split(n=300)
     experiment = experiments.parse("nbr-sets-m2-M4")
-    settings = replace(FIT, epochs=1)
-    model, _ = train.fit(experiment, data, settings, lr=FIT.lr, seed=0)
-    train.save(
-        tmp_path / "model.pt", model, experiment, settings, lr=FIT.lr, backbone="toy", seed=7, data=data
-    )
+    settings = replace(FIT, max_epochs=1, patience=1)
+    model, _ = train.fit(experiment, data, settings, lr=LR, seed=0)
+    train.save(tmp_path / "model.pt", model, experiment, settings, lr=LR, backbone="toy", seed=7, data=data)
     saved = checkpoint.load(tmp_path / "model.pt")
-    assert (saved.experiment, saved.settings, saved.lr, saved.seed) == (experiment.name, settings, FIT.lr, 7)
+    assert (saved.experiment, saved.settings, saved.lr, saved.seed) == (experiment.name, settings, LR, 7)
     assert (saved.backbone, saved.feature_dim, saved.concepts) == ("toy", 12, ["a", "b", "c"])
     loaded, loaded_experiment = train.load(tmp_path / "model.pt", data)
     assert loaded_experiment == experiment
@@ -156,37 +156,74 @@ def test_label_and_tag_inputs_are_what_the_models_read(name):
         experiment = experiments.parse(name)
     else:
         experiment = experiments.parse(name)
-    model, _ = train.fit(experiment, data, replace(FIT, epochs=8), lr=0.03, seed=0)
+    model, _ = train.fit(experiment, data, replace(FIT, max_epochs=8, patience=8), lr=0.03, seed=0)
     truth = data.subsets["test"].labels.numpy().astype(bool)
     scores = train.predict(model, data, "test", experiment, samples=3, seed=0)
     # Labels, or tags that copy them, make the task trivial: only a model reading them gets there.
     assert metrics.evaluate(truth, scores)["mAP_L"] > 99
 
 
-def test_logistic_baselines_keep_the_learning_rate_best_on_validation():
+@pytest.mark.parametrize("name", ["visual", "imagepath", "nbr-sets-m3-M6"])
+def test_every_trained_method_keeps_the_learning_rate_best_on_validation(name):
+    """One grid for all: the model chooses its rate on validation exactly as the baselines do."""
     data = toy_split(n=300)
-    settings = replace(FIT, epochs=2)
-    model, history, lr, chosen_settings = train.fit_experiment(
-        experiments.parse("visual"), data, settings, seed=0
-    )
+    settings = replace(FIT, learning_rates=(1e-4, 3e-2), max_epochs=2, patience=2)
+    experiment = experiments.parse(name)
+    model, history, lr, chosen_settings = train.fit_experiment(experiment, data, settings, seed=0)
     assert chosen_settings == settings
     best = history.groupby("lr")["val_mAP_L"].max()
     chosen = history.loc[history["chosen"], "lr"].unique()
     assert list(chosen) == [best.idxmax()] == [lr] and set(history["lr"]) == {1e-4, 3e-2}
     rescored = metrics.evaluate(
         data.subsets["val"].labels.numpy().astype(bool),
-        train.predict(model, data, "val", experiments.parse("visual"), samples=1, seed=0),
+        train.predict(model, data, "val", experiment, samples=settings.test_samples, seed=0),
     )["mAP_L"]
     assert rescored == pytest.approx(best.max())
-    _, nbr_history, nbr_lr, _ = train.fit_experiment(
-        experiments.parse("nbr-sets-m3-M6"), data, settings, seed=0
+
+
+def test_training_stops_after_patience_epochs_without_a_new_best():
+    """A rate too small to learn in a few epochs still improves at first; a huge one stalls at
+    once. Either way the training ends `patience` epochs after its best, says so, and counts
+    its updates."""
+    data = toy_split(n=300)
+    experiment = experiments.parse("visual")
+    settings = replace(FIT, max_epochs=60, patience=3)
+    _, history = train.fit(experiment, data, settings, lr=3.0, seed=0)
+    best = int(history["val_mAP_L"].idxmax()) + 1
+    assert history["stop"].unique().tolist() == ["patience"]
+    assert history["best_epoch"].unique().tolist() == [best] and history["best"].sum() == 1
+    assert len(history) == best + 3 < 60
+    assert (history.loc[: best - 2, "val_mAP_L"] < history["val_mAP_L"].max()).all()
+    batches = -(-len(data.subsets["train"].rows) // FIT.batch_size)
+    assert history["updates"].tolist() == [batches * e for e in range(1, len(history) + 1)]
+    _, capped = train.fit(experiment, data, replace(settings, max_epochs=2), lr=1e-5, seed=0)
+    assert capped["stop"].unique().tolist() == ["cap"] and len(capped) == 2
+
+
+def test_the_image_path_has_the_models_depth_and_width_but_reads_no_neighbors():
+    data = toy_split(n=450, noise=6.0)
+    imagepath = train.build_model(
+        experiments.parse("imagepath"), feature_dim=12, n_labels=3, tag_dim=0, hidden=32, dropout=0.5
     )
-    assert set(nbr_history["lr"]) == {FIT.lr} == {nbr_lr}
+    model = train.build_model(
+        experiments.parse("nbr-sets-m3-M6"), feature_dim=12, n_labels=3, tag_dim=0, hidden=32, dropout=0.5
+    )
+    assert imagepath.image.weight.shape == model.image.weight.shape
+    assert imagepath.output.weight.shape == (3, 32) and model.output.weight.shape == (3, 64)
+    # The toy task is hard from an image alone and easy with its neighbors: the image path
+    # must stay near what the image alone allows, well below the model.
+    settings = replace(FIT, max_epochs=12, patience=12)
+    scores = {}
+    for name in ("imagepath", "nbr-sets-m3-M6"):
+        net, _ = train.fit(experiments.parse(name), data, settings, lr=LR, seed=0)
+        predicted = train.predict(net, data, "test", experiments.parse(name), samples=5, seed=0)
+        scores[name] = metrics.evaluate(data.subsets["test"].labels.numpy().astype(bool), predicted)["mAP_L"]
+    assert scores["nbr-sets-m3-M6"] > scores["imagepath"] + 10
 
 
 def test_a_tuned_model_keeps_the_hidden_size_and_l2_best_on_validation():
     data = toy_split(n=300)
-    settings = replace(FIT, epochs=2)
+    settings = replace(FIT, max_epochs=2, patience=2)
     grid = {"hidden": [4, 16], "l2": [0.0, 0.5]}
     model, history, _, chosen = train.fit_experiment(
         experiments.parse("nbr-sets-m3-M6-tuned"), data, settings, seed=0, grid=grid
@@ -236,7 +273,7 @@ def test_the_model_and_voting_on_tasks_whose_answer_is_known(shift):
     and must beat it. A defect in either (a broken neighbor gather, a vote over the wrong rows)
     fails one of the two."""
     data = toy_split(shift=shift)
-    settings = replace(FIT, epochs=12)
+    settings = replace(FIT, max_epochs=12, patience=12)
     truth = data.subsets["test"].labels.numpy().astype(bool)
     visual, _ = train.fit(experiments.parse("visual"), data, settings, lr=0.03, seed=0)
     visual_map = metrics.label_map(
@@ -247,7 +284,7 @@ def test_the_model_and_voting_on_tasks_whose_answer_is_known(shift):
     )
     vote_map = metrics.label_map(truth, votes)
     experiment = experiments.parse("nbr-sets-m3-M6")
-    model, _ = train.fit(experiment, data, settings, lr=settings.lr, seed=0)
+    model, _ = train.fit(experiment, data, settings, lr=LR, seed=0)
     model_map = metrics.label_map(truth, train.predict(model, data, "test", experiment, samples=5, seed=0))
     alpha = table.loc[table["chosen"], "alpha"].item()
     if shift == 0:

@@ -28,12 +28,22 @@ def unknown_keys(config: dict, schema_path: str | Path) -> None:
         raise ValueError("; ".join(problems) + f" (every key is described in {schema_path})")
 
 
+# Keys that an earlier config shape had, and what replaced them.
+RENAMED = {
+    "model.lr": "model.learning_rates (a list: one grid for every trained method)",
+    "model.epochs": "model.max_epochs and model.patience (trainings stop on patience)",
+    "baselines.logistic_lr": "model.learning_rates (one grid for every trained method)",
+}
+
+
 def _unknown(config: dict, schema: dict, prefix: str):
     known = schema.get("properties", {})
     for key, value in config.items():
         if key in known:
             if isinstance(value, dict):
                 yield from _unknown(value, known[key], f"{prefix}{key}.")
+        elif f"{prefix}{key}" in RENAMED:
+            yield f"config key '{prefix}{key}' is now {RENAMED[f'{prefix}{key}']}"
         elif schema.get("additionalProperties", True) is False:
             close = difflib.get_close_matches(str(key), list(known), n=1)
             hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""

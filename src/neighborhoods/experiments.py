@@ -9,15 +9,18 @@ A name is one readable path component that says how a result was built.
 | `tagonly-tau<N>`              | logistic on the binary vector of the N top training tags  |
 | `knn`                         | CNN + kNN voting                                          |
 | `nbrvote-<neighbors>-M<M>`    | image neighborhoods + CNN voting over the M nearest       |
+| `nbrvote-...-logits`          | the same, averaged in logits only (the paper's form)      |
+| `imagepath`                   | the neighborhood model's image path alone (no neighbors)  |
 | `nbr-<neighbors>-m<m>-M<M>`   | the neighborhood model: m of the M nearest per sample     |
 | `nbr-tags-tau<N>-...-tagvec`  | the same with the image's tag vector in the hidden state  |
 | `nbr-...-tuned`               | hidden size and L2 chosen on validation from a small grid |
-| `<visual, nbrvote, nbr>-train<P>` | trained on P% (1..99) of the labelled training images |
+| `<visual, imagepath, nbrvote, nbr>-train<P>` | trained on P% (1..99) of the labelled training images |
 
 | neighbors                     | ranked by                                                 |
 | ----------------------------- | --------------------------------------------------------- |
 | `tags-tau<N>`                 | Jaccard over the N most frequent training tags            |
 | `sets`, `groups`              | Jaccard over every photo set / group                      |
+| `<tags, sets, groups>-pooled` | the same, training images ranked within pools the test subset's size |
 | `tagsplit<N>-overlap<P>`      | Fig. 8: the top N tags split in two vocabularies, P% shared (P in 0..100) |
 | `visual-<backbone>`           | L2 distance of the backbone's CNN features                |
 
@@ -35,22 +38,29 @@ POSITIVE = r"[1-9][0-9]*"
 PERCENT = r"100|[1-9]?[0-9]"
 FRACTION = r"[1-9][0-9]?"  # a training fraction in percent, 1..99 (100 is written as no suffix)
 TRAIN = rf"(?:-train(?P<train>{FRACTION}))?"
-CURVED = ("visual", "nbrvote", "neighborhood")  # the kinds a learning curve trains on fractions
+CURVED = ("visual", "imagepath", "nbrvote", "neighborhood")  # the kinds a learning curve trains on fractions
 BACKBONE = r"[a-z0-9_]+"
 
 # Neighbors names; named groups are the parameters.
+POOLED = r"(?P<pooled>-pooled)?"  # training images ranked within pools the test subset's size
 _NEIGHBORS = {
-    "tags": rf"tags-tau(?P<tau>{POSITIVE})",
-    "sets": r"sets",
-    "groups": r"groups",
+    "tags": rf"tags-tau(?P<tau>{POSITIVE}){POOLED}",
+    "sets": rf"sets{POOLED}",
+    "groups": rf"groups{POOLED}",
     "tagsplit": rf"tagsplit(?P<size>{POSITIVE})-overlap(?P<overlap>{PERCENT})",
     "visual": rf"visual-(?P<backbone>{BACKBONE})",
 }
 METADATA_KINDS = ("tags", "sets", "groups", "tagsplit")  # ranked by Jaccard over metadata
 
 # Models trained by the shared recipe, and what each reads as its input.
-TRAINED = {"visual": "features", "upper": "labels", "tagonly": "tags", "neighborhood": "features"}
-KINDS = ("visual", "upper", "knn", "tagonly", "nbrvote", "neighborhood")
+TRAINED = {
+    "visual": "features",
+    "upper": "labels",
+    "tagonly": "tags",
+    "imagepath": "features",
+    "neighborhood": "features",
+}
+KINDS = ("visual", "upper", "knn", "tagonly", "imagepath", "nbrvote", "neighborhood")
 
 
 def _plain(pattern: str) -> str:
@@ -84,7 +94,10 @@ _EXPERIMENTS = {
     "upper": r"upper",
     "knn": r"knn",
     "tagonly": rf"tagonly-tau(?P<tau>{POSITIVE})",
-    "nbrvote": rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE}){TRAIN}",
+    "imagepath": rf"imagepath{TRAIN}",
+    "nbrvote": (
+        rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE})(?P<logits>-logits)?{TRAIN}"
+    ),
     "neighborhood": (
         rf"nbr-(?P<meta>{_any_neighbors(named=False)})-m(?P<m>{POSITIVE})-M(?P<M>{POSITIVE})"
         rf"(?P<tagvec>-tagvec)?(?P<tuned>-tuned)?{TRAIN}"
@@ -102,7 +115,7 @@ def experiment_pattern(*kinds: str, max_rank: int) -> str:
     neighbors = neighbors_pattern()
     train = _plain(TRAIN)
     strict = {
-        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)}){train}",
+        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)})(?:-logits)?{train}",
         "neighborhood": (
             rf"nbr-(?:{neighbors})-(?:{_pairs(max_rank)})(?:-tuned)?{train}"
             rf"|nbr-(?:{neighbors_pattern('tags')})-(?:{_pairs(max_rank)})-tagvec(?:-tuned)?{train}"
@@ -118,31 +131,36 @@ class Neighbors:
     size: int | None = None  # tagsplit: top tags split in two
     overlap: int | None = None  # tagsplit: percent shared
     backbone: str | None = None  # visual
+    pooled: bool = False  # training images ranked within pools the test subset's size
 
     @property
     def name(self) -> str:
-        return {
+        base = {
             "tags": f"tags-tau{self.tau}",
             "tagsplit": f"tagsplit{self.size}-overlap{self.overlap}",
             "visual": f"visual-{self.backbone}",
         }.get(self.kind, self.kind)
+        return base + "-pooled" * self.pooled
 
     @property
     def params(self) -> dict:
         """The parameters the name carries, by field name."""
         fields = {"tau": self.tau, "size": self.size, "overlap": self.overlap, "backbone": self.backbone}
-        return {key: value for key, value in fields.items() if value is not None}
+        return {key: value for key, value in fields.items() if value is not None} | (
+            {"pooled": True} if self.pooled else {}
+        )
 
 
 def parse_neighbors(name: str) -> Neighbors:
     for kind, pattern in _NEIGHBORS.items():
         match = re.fullmatch(pattern, name)
         if match:
-            fields = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
-            return Neighbors(kind, **fields)
+            fields = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items() if v}
+            return Neighbors(kind, **{**fields, "pooled": "pooled" in fields})
     raise ValueError(
         f"unknown neighbors {name!r}; accepted: 'tags-tau<N>' (N a positive integer, e.g. "
-        "'tags-tau5000'), 'sets', 'groups', 'tagsplit<N>-overlap<P>' (P in 0..100), 'visual-<backbone>'"
+        "'tags-tau5000'), 'sets', 'groups' (each with an optional '-pooled'), "
+        "'tagsplit<N>-overlap<P>' (P in 0..100), 'visual-<backbone>'"
     )
 
 
@@ -156,6 +174,7 @@ class Experiment:
     tau: int | None = None  # tag vocabulary of the tag vector (tagonly, -tagvec)
     tuned: bool = False  # hidden size and L2 chosen on validation (the neighborhood model)
     train: int = 100  # percent of the labelled training images it learns from
+    logits: bool = False  # voting averages logits only, as the paper does (else chosen on val)
 
     @property
     def name(self) -> str:
@@ -163,7 +182,7 @@ class Experiment:
             return f"tagonly-tau{self.tau}"
         suffix = "-tuned" * self.tuned + (f"-train{self.train}" if self.train < 100 else "")
         if self.model == "nbrvote":
-            return f"nbrvote-{self.meta}-M{self.M}{suffix}"
+            return f"nbrvote-{self.meta}-M{self.M}" + "-logits" * self.logits + suffix
         if self.model == "neighborhood":
             return f"nbr-{self.meta}-m{self.m}-M{self.M}" + "-tagvec" * self.tag_vector + suffix
         return self.model + suffix
@@ -180,7 +199,7 @@ def parse(name: str) -> Experiment:
             return _build(name, model, match.groupdict())
     raise ValueError(
         f"unknown experiment {name!r}; expected one of 'visual', 'upper', 'knn', 'tagonly-tau<N>', "
-        "'nbrvote-<neighbors>-M<M>', 'nbr-<neighbors>-m<m>-M<M>[-tagvec]'"
+        "'imagepath', 'nbrvote-<neighbors>-M<M>[-logits]', 'nbr-<neighbors>-m<m>-M<M>[-tagvec]'"
     )
 
 
@@ -197,11 +216,22 @@ def _build(name: str, model: str, fields: dict) -> Experiment:
             raise ValueError(f"experiment {name!r}: a tag vector needs tag neighbors ('tags-tau<N>')")
         tau = neighbors.tau
     train = int(fields["train"]) if fields.get("train") else 100
-    return Experiment(model, fields.get("meta"), m, M, tag_vector, tau, bool(fields.get("tuned")), train)
+    return Experiment(
+        model,
+        fields.get("meta"),
+        m,
+        M,
+        tag_vector,
+        tau,
+        bool(fields.get("tuned")),
+        train,
+        bool(fields.get("logits")),
+    )
 
 
 # Constructors: every name the pipeline writes comes from one of these.
 VISUAL = "visual"
+IMAGE_PATH = "imagepath"
 UPPER = "upper"
 KNN = "knn"
 SETS = "sets"
@@ -212,8 +242,8 @@ def tag_only(tau: int) -> str:
     return parse(f"tagonly-tau{tau}").name
 
 
-def neighborhood_vote(meta: str, M: int) -> str:
-    return parse(f"nbrvote-{meta}-M{M}").name
+def neighborhood_vote(meta: str, M: int, logits: bool = False) -> str:
+    return parse(f"nbrvote-{meta}-M{M}" + "-logits" * logits).name
 
 
 def neighborhood(meta: str, m: int, M: int, tag_vector: bool = False) -> str:
@@ -222,6 +252,11 @@ def neighborhood(meta: str, m: int, M: int, tag_vector: bool = False) -> str:
 
 def tag_neighbors(tau: int) -> str:
     return parse_neighbors(f"tags-tau{tau}").name
+
+
+def pooled(meta: str) -> str:
+    """The same metadata neighbors, training images ranked within pools the test subset's size."""
+    return replace(parse_neighbors(meta), pooled=True).name
 
 
 def tag_split(size: int, overlap: int) -> str:

@@ -1,6 +1,7 @@
-"""The paper's neighborhood model and its visual-only baseline, as torch modules.
+"""The paper's neighborhood model, its image path alone, and the logistic baselines, as torch
+modules.
 
-Both return one logit per label; the training recipe (loss, L2 on the weight matrices,
+Each returns one logit per label; the training recipe (loss, L2 on the weight matrices,
 RMSProp) is shared, which is why each exposes `weight_matrices()`.
 """
 
@@ -62,6 +63,24 @@ class NeighborhoodModel(nn.Module):
 
     def weight_matrices(self) -> list[torch.Tensor]:
         return [self.image.weight, self.neighbor.weight, self.output.weight]
+
+
+class ImagePath(nn.Module):
+    """The neighborhood model without its neighbors: W_y ReLU(W_x phi(x) + b_x) + b_y, the same
+    depth, width, dropout and initialisation. Against it, what the neighbors add can be told
+    apart from what the hidden layer adds."""
+
+    def __init__(self, feature_dim: int, n_labels: int, hidden: int = 500, dropout: float = 0.5):
+        super().__init__()
+        self.image = _he_init(nn.Linear(feature_dim, hidden))
+        self.output = _he_init(nn.Linear(hidden, n_labels))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output(self.dropout(torch.relu(self.image(x))))
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        return [self.image.weight, self.output.weight]
 
 
 class Logistic(nn.Module):

@@ -1,9 +1,13 @@
-"""How much of a neighbors file is real: the zero-similarity fill, and hubs.
+"""How much of a neighbors file is real: the zero-similarity fill, hubs, and label agreement
+per subset.
 
 An image with fewer than M overlapping images gets zero-similarity fill in its top M; the
 model then sees neighbors that say nothing about it. An image that is in many top-M lists (a
 hub) makes many neighborhoods alike. Both are invisible in the metrics, so every neighbors
-file gets this summary beside it, and the report shows it.
+file gets this summary beside it, and the report shows it. Training neighbors are ranked
+within the training subset and test neighbors within the (smaller) test subset, so the model
+learns how far to trust its neighbors from one pool and is tested on another: the fill and
+the share of neighbors that share a label with their image are given for each subset apart.
 """
 
 import numpy as np
@@ -40,6 +44,67 @@ def summarize(table: pa.Table, depths: list[int], zero_is_fill: bool) -> dict:
             else None,
         }
     return out
+
+
+SUBSETS = ("train", "val", "test")
+
+
+def _label_bits(images: pa.Table, ids: np.ndarray) -> np.ndarray:
+    """Each image's labels as packed bits (one row per id, in the order of `ids`): two images
+    share a label exactly when their rows have a common bit."""
+    names = sorted({label for labels in images.column("labels").to_pylist() for label in labels})
+    index = {name: i for i, name in enumerate(names)}
+    hot = np.zeros((len(images), max(len(names), 1)), dtype=bool)
+    for row, labels in enumerate(images.column("labels").to_pylist()):
+        hot[row, [index[label] for label in labels]] = True
+    rows = pd.Index(images.column("image_id").to_numpy()).get_indexer(ids)
+    if (rows < 0).any():
+        raise ValueError(f"{int((rows < 0).sum())} neighbors-file images are not in the images table")
+    return np.packbits(hot, axis=1)[rows]
+
+
+def by_subset(table: pa.Table, images: pa.Table, depths: list[int], zero_is_fill: bool) -> dict:
+    """Per subset (train, val, test) and depth d: the share of fill slots in the top d, and
+    the share of top-d neighbors that share at least one label with their image (fill slots
+    included, as the model sees them)."""
+    ids = table.column("image_id").to_numpy()
+    neighbors = np.stack(table.column("neighbors").to_numpy(zero_copy_only=False))
+    similarity = np.stack(table.column("similarity").to_numpy(zero_copy_only=False))
+    bits = _label_bits(images, ids)
+    rows = pd.Index(ids).get_indexer(neighbors.ravel()).reshape(neighbors.shape)
+    subsets = table.column("subset").to_numpy(zero_copy_only=False)
+    out = {}
+    for name in SUBSETS:
+        mine = np.flatnonzero(subsets == name)
+        part = {"images": len(mine)}
+        for depth in depths:
+            top = rows[mine, :depth]
+            shared = (bits[mine][:, None, :] & bits[top]).any(axis=2)
+            fill = similarity[mine, :depth] == 0 if zero_is_fill else np.zeros(top.shape, dtype=bool)
+            part[f"top{depth}"] = {
+                "fill_slots": float(fill.mean()) if len(mine) else None,
+                "label_agreement": float(shared.mean()) if len(mine) else None,
+            }
+        out[name] = part
+    return out
+
+
+def subset_table(summaries: dict[str, dict], depths: list[int]) -> pd.DataFrame:
+    """One row per kind of neighbors and subset: fill and label agreement at each depth, in %."""
+    rows = []
+    for kind, summary in summaries.items():
+        for subset, part in summary["subsets"].items():
+            row = {"neighbors": kind, "subset": subset, "images": part["images"]}
+            for depth in depths:
+                row[f"fill in top {depth} (%)"] = _percent(part[f"top{depth}"]["fill_slots"])
+            for depth in depths:
+                row[f"share a label, top {depth} (%)"] = _percent(part[f"top{depth}"]["label_agreement"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{100 * share:.1f}"
 
 
 def table(summaries: dict[str, dict], depth: int) -> pd.DataFrame:

@@ -36,19 +36,34 @@ def _split_lists(images: pa.Table, split: pa.Table, column: str) -> tuple[np.nda
     return ids, subsets, [lists[i] for i in found]
 
 
-def _within_subsets(ids, subsets, lists, vocabularies: dict, *, max_rank: int, seed: int, k: int) -> pa.Table:
+def _pools(subsets: np.ndarray, seed: int, k: int) -> list[np.ndarray]:
+    """The training rows dealt at random into pools about the size of the test subset: ranked
+    within one, a training image meets as many candidates as a test image does."""
+    train = np.flatnonzero(subsets == "train")
+    count = max(1, round(len(train) / max(int((subsets == "test").sum()), 1)))
+    return np.array_split(np.random.default_rng(seeds.pools(seed, k)).permutation(train), count)
+
+
+def _within_subsets(
+    ids, subsets, lists, vocabularies: dict, *, max_rank: int, seed: int, k: int, pooled: bool = False
+) -> pa.Table:
     """Jaccard top-max_rank of every image among its own subset, each subset with its own
     vocabulary (None: every item), as a NEIGHBORS table in the split's row order. Each subset
-    of split k draws its tie order from its own stream (`seeds.ties`)."""
+    of split k draws its tie order from its own stream (`seeds.ties`). `pooled`: training
+    images are ranked within pools the test subset's size (`_pools`) instead."""
     neighbors = np.empty((len(ids), max_rank), dtype=np.int64)
     similarity = np.empty((len(ids), max_rank), dtype=np.float32)
     for subset, rows in subset_rows(subsets, max_rank):
-        log.info("neighbors of %d %s images", len(rows), subset)
-        X = binary_matrix([lists[i] for i in rows], vocabularies.get(subset))
-        ties = TieOrder.draw(ids[rows], seeds.ties(seed, k, subset))
-        nb, sim = jaccard_topk(X, max_rank, ties)
-        neighbors[rows] = ids[rows][nb]
-        similarity[rows] = sim
+        parts = (
+            [np.sort(pool) for pool in _pools(subsets, seed, k)] if pooled and subset == "train" else [rows]
+        )
+        for part in parts:
+            log.info("neighbors of %d %s images", len(part), subset)
+            X = binary_matrix([lists[i] for i in part], vocabularies.get(subset))
+            ties = TieOrder.draw(ids[part], seeds.ties(seed, k, subset))
+            nb, sim = jaccard_topk(X, max_rank, ties)
+            neighbors[part] = ids[part][nb]
+            similarity[part] = sim
     return neighbors_table(ids, subsets, neighbors, similarity)
 
 
@@ -61,6 +76,7 @@ def metadata_neighbors(
     seed: int,
     k: int,
     tau: int | None = None,
+    pooled: bool = False,
 ) -> pa.Table:
     """Ranked metadata neighbors of every image of split number k, within its own subset.
 
@@ -68,6 +84,7 @@ def metadata_neighbors(
     for every subset, as the paper builds it from training data only); sets and groups use every
     item. The tie permutation is drawn over the split's images sorted by image_id, so it does
     not depend on file order. Rows come back in the split's order (NEIGHBORS schema).
+    `pooled`: training images are ranked within pools the test subset's size.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown metadata kind {kind!r}; expected one of {KINDS}")
@@ -81,7 +98,9 @@ def metadata_neighbors(
         vocabulary = tag_vocabulary(_train_lists(lists, subsets), tau)
         log.info("tag vocabulary: %d tags", len(vocabulary))
         vocabularies = dict.fromkeys(SUBSETS, vocabulary)
-    return _within_subsets(ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed, k=k)
+    return _within_subsets(
+        ids, subsets, lists, vocabularies, max_rank=max_rank, seed=seed, k=k, pooled=pooled
+    )
 
 
 def _train_lists(lists: list, subsets: np.ndarray) -> list:

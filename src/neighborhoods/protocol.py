@@ -1,6 +1,7 @@
 """The paper's protocol as data: each table's rows, each sweep's points, what each target runs.
 
-Everything here is a function of the config; the Snakemake rules only turn it into paths.
+Everything here is a function of the config and of which kinds of metadata the inputs hold;
+the Snakemake rules only turn it into paths.
 A row or point names an experiment and the run file it reads (`metrics.json`, or the
 `test-<neighbors>/metrics.json` of a model tested with neighbors from other metadata), so no
 file is matched to a row by position and no display label is ever parsed.
@@ -13,6 +14,9 @@ from neighborhoods.reporting import paper
 
 # Metadata kinds as the paper names them (Tables 3 and 4).
 METADATA = ("tags", "sets", "groups")
+SINGULAR = {"tags": "tag", "sets": "set", "groups": "group", "galleries": "gallery"}
+# The targets of `all`: every table and figure of the paper, and the neighbors table.
+ALL = ("table2", "table3", "table4", "comparison", "neighbors_summary", *(f"fig{n}" for n in range(3, 9)))
 
 
 def run_file(test_neighbors: str | None = None, name: str = "metrics.json") -> str:
@@ -69,10 +73,25 @@ class Point:
         return run_file(self.test_neighbors)
 
 
-class Protocol:
-    """The experiments of Tables 2-4 and Figures 3-8 at one config."""
+@dataclass(frozen=True)
+class Comparison:
+    """Two experiments compared split by split (tables/comparison)."""
 
-    def __init__(self, config: dict):
+    label: str
+    ours: str
+    theirs: str
+
+
+class Protocol:
+    """The experiments of Tables 2-4 and Figures 3-8 at one config, less what needs metadata
+    the inputs lack: `missing` maps a kind to why it is missing (naming the input), `names` a
+    kind to what stands in for it (src/neighborhoods/ingestion/sources.py)."""
+
+    def __init__(
+        self, config: dict, missing: dict[str, str] | None = None, names: dict[str, str] | None = None
+    ):
+        self.missing, self.names = dict(missing or {}), dict(names or {})
+        self.left_out: list[str] = []  # what needs a missing kind, as the dry run lists it
         model, sweeps = config["model"], config["sweeps"]
         self.m, self.M = model["m"], model["M"]
         self.tau = config["neighbors"]["tau"]
@@ -84,11 +103,23 @@ class Protocol:
         }
         self.visual = experiments.VISUAL
         self.tag_model = self.model("tags")
-        self.tables = {table.name: table for table in (self._table2(), self._table3(), self._table4())}
+        self.tables = {
+            table.name: self._available(table) for table in (self._table2(), self._table3(), self._table4())
+        }
+        # The kinds whose neighbors Fig. 6 and the neighbors table show.
+        self.shown_neighbors = {
+            kind: meta for kind, meta in self.neighbors.items() if kind not in self.missing
+        }
+        self.left_out += [
+            f"the {kind} curve of Fig. 6 and row of the neighbors table" for kind in self.missing
+        ]
         self.sweeps = self._sweeps(sweeps)
         self.overlaps = self._overlaps(sweeps)
         self.curves = self._curves(config["curves"]["fractions"])
-        self.tuned_model = experiments.tuned(self.tag_model)
+        self.comparisons = self._comparisons()
+        # What `all` builds (Snakefile): the targets whose experiments need no missing kind.
+        self.in_all = [target for target in ALL if not self._lacks(target)]
+        self.left_out += [target for target in ALL if target not in self.in_all]
 
     def model(
         self, kind: str, *, m: int | None = None, M: int | None = None, tag_vector: bool = False
@@ -127,7 +158,10 @@ class Protocol:
         rows = [
             Row("none", "none (CNN + logistic)", self.visual),
             Row("visual", "visual neighbors (L2 on CNN features)", self.model("visual")),
-            *[Row(kind, f"{kind[:-1]} neighbors", self.model(kind)) for kind in ("groups", "sets", "tags")],
+            *[
+                Row(kind, self._neighbors_label(kind), self.model(kind))
+                for kind in ("groups", "sets", "tags")
+            ],
         ]
         return Table(
             "table3",
@@ -140,12 +174,12 @@ class Protocol:
         rows = tuple(
             Row(
                 f"{train}-{test}",
-                f"{train} → {test}",
+                f"{self.name(train)} → {self.name(test)}",
                 self.model(train),
                 {"mAP_L": paper.TABLE4[train][test]},
                 test_neighbors=None if train == test else self.neighbors[test],
-                train=train,
-                test=test,
+                train=self.name(train),
+                test=self.name(test),
             )
             for train in METADATA
             for test in METADATA
@@ -183,16 +217,46 @@ class Protocol:
         )
 
     def _curves(self, fractions: list[int]) -> dict[str, tuple[Point, ...]]:
-        """The learning curves: each method at each percent of the training images."""
+        """The learning curves: each method at each percent of the training images. Voting
+        appears in the paper's form (logits) and tuned (logits or probabilities, chosen on
+        validation); the image path alone tells what the hidden layer adds without neighbors."""
+        tags = self.neighbors["tags"]
         methods = {
             "visual": self.visual,
-            "nbrvote": experiments.neighborhood_vote(self.neighbors["tags"], self.M),
+            "imagepath": experiments.IMAGE_PATH,
+            "vote_logits": experiments.neighborhood_vote(tags, self.M, logits=True),
+            "nbrvote": experiments.neighborhood_vote(tags, self.M),
             "model": self.tag_model,
+            "tuned": experiments.tuned(self.tag_model),
         }
         return {
             method: tuple(Point(p, experiments.on_fraction(name, p)) for p in sorted(fractions))
             for method, name in methods.items()
         }
+
+    def _comparisons(self) -> tuple[Comparison, ...]:
+        """The question Table 2 is read for: does the model beat its simple baselines?"""
+        vote = experiments.neighborhood_vote(self.neighbors["tags"], self.M)
+        return (
+            Comparison("our model − image neighborhoods + CNN voting", self.tag_model, vote),
+            Comparison("our model − visual only", self.tag_model, self.visual),
+            Comparison("image neighborhoods + CNN voting − visual only", vote, self.visual),
+            Comparison(
+                "our model, training neighbors from test-sized pools − our model",
+                experiments.neighborhood(experiments.pooled(self.neighbors["tags"]), self.m, self.M),
+                self.tag_model,
+            ),
+            Comparison(
+                "our model, training neighbors from test-sized pools − image neighborhoods + CNN voting",
+                experiments.neighborhood(experiments.pooled(self.neighbors["tags"]), self.m, self.M),
+                vote,
+            ),
+            Comparison(
+                "our model + tag vector − tag only",
+                self.model("tags", tag_vector=True),
+                experiments.tag_only(self.tau),
+            ),
+        )
 
     def experiments(self, target: str) -> list[str]:
         """The experiments a table or figure reads, in order, each once."""
@@ -204,11 +268,68 @@ class Protocol:
             names = [point.experiment for point in self.overlaps] + [self.visual]
         elif target in ("fig3", "fig4", "fig5"):
             names = [self.tag_model] + ([self.visual] if target != "fig3" else [])
-        elif target == "fig6":
+        elif target in ("fig6", "neighbors_summary"):
             names = []
+        elif target == "comparison":
+            names = [name for c in self.comparisons for name in (c.ours, c.theirs)]
         elif target == "learning_curves":
             names = [point.experiment for points in self.curves.values() for point in points]
-            names.append(self.tuned_model)
         else:
             raise ValueError(f"unknown target {target!r}")
         return list(dict.fromkeys(names))
+
+    def name(self, kind: str) -> str:
+        """What the tables call a kind of metadata: its own name, or what stands in for it."""
+        return self.names.get(kind, kind)
+
+    def _neighbors_label(self, kind: str) -> str:
+        """Table 3's row: 'set neighbors', or 'gallery neighbors (in place of sets)'."""
+        label = f"{SINGULAR[self.name(kind)]} neighbors"
+        return label + (f" (in place of {kind})" if kind in self.names else "")
+
+    def _kinds(self, experiment: str, test_neighbors: str | None = None) -> set[str]:
+        """The metadata kinds an experiment reads (its neighbors, its tag vector), and those of
+        the neighbors it is tested with."""
+        parsed = experiments.parse(experiment)
+        kinds = {"tags"} if parsed.tau is not None else set()
+        for meta in (parsed.meta, test_neighbors):
+            kinds |= _kind(meta) if meta is not None else set()
+        return kinds
+
+    def _available(self, table: Table) -> Table:
+        """The table without the rows that need a missing kind, which are listed as left out."""
+        kept = tuple(
+            row
+            for row in table.rows
+            if not self._kinds(row.experiment, row.test_neighbors) & set(self.missing)
+        )
+        dropped = [f"'{row.label}'" for row in table.rows if row not in kept]
+        self.left_out += [f"{table.name} rows {', '.join(dropped)}"] if dropped else []
+        return replace(table, rows=kept)
+
+    def _lacks(self, target: str) -> set[str]:
+        """The missing kinds a target's experiments need."""
+        return {kind for name in self.experiments(target) for kind in self._kinds(name)} & set(self.missing)
+
+    def require(self, meta: str) -> list:
+        """Nothing, for neighbors the inputs can build (an input function's empty list); refuses
+        the others, naming the missing input."""
+        lacking = sorted(_kind(meta) & set(self.missing))
+        if lacking:
+            raise ValueError(f"{meta} neighbors cannot be built: {self.missing[lacking[0]]}")
+        return []
+
+    def left_out_message(self) -> str:
+        """The one message the dry run gives for what the inputs cannot build ('' if nothing)."""
+        if not self.missing:
+            return ""
+        return (
+            f"The inputs hold {'; and '.join(self.missing.values())}. "
+            f"Left out of `all`, and refused if asked for: {'; '.join(self.left_out)}."
+        )
+
+
+def _kind(meta: str) -> set[str]:
+    """The metadata kind a neighbors name is ranked by (none for visual neighbors)."""
+    kind = experiments.parse_neighbors(meta).kind
+    return {"tagsplit": {"tags"}, "visual": set()}.get(kind, {kind})

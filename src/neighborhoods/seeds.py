@@ -22,6 +22,7 @@ PURPOSES = (
     "figure",
     "annotation",
     "fraction",
+    "pools",
 )
 
 
@@ -87,3 +88,8 @@ def annotation_sampling(seed: int) -> int:
 def fraction(seed: int, k: int) -> np.random.SeedSequence:
     """Split k's order of the training images, whose prefixes are the learning curves' fractions."""
     return sequence("fraction", seed, k)
+
+
+def pools(seed: int, k: int) -> np.random.SeedSequence:
+    """Split k's deal of the training images into pools the test subset's size (`-pooled`)."""
+    return sequence("pools", seed, k)

@@ -13,36 +13,31 @@ class TrainingSettings:
     hidden: int  # units of the neighborhood model's hidden state
     dropout: float
     l2: float  # weight decay on the weight matrices
-    lr: float  # the neighborhood model's learning rate
+    # Every trained method (the model and the logistic baselines alike) trains once at each
+    # rate and keeps the run best on validation, so no method is tuned more than another.
+    learning_rates: tuple[float, ...]
     batch_size: int
-    epochs: int
+    max_epochs: int  # the cap; a training normally ends on `patience`
+    patience: int  # epochs without a new best validation mAP_L that end a training
     test_samples: int  # sampled neighborhoods averaged per prediction
-    logistic_lr: tuple[float, ...]  # the logistic baselines' rates, one chosen on validation
     device: str = "auto"  # auto | cpu | cuda
     feature_dtype: str = "float32"  # how features are held in memory: float32 | float16
 
     @classmethod
     def from_config(cls, config: dict) -> "TrainingSettings":
         model = config["model"]
+        keys = ("hidden", "dropout", "l2", "batch_size", "max_epochs", "patience", "test_samples")
         return cls(
-            **{
-                key: model[key]
-                for key in ("hidden", "dropout", "l2", "lr", "batch_size", "epochs", "test_samples")
-            },
-            logistic_lr=tuple(config["baselines"]["logistic_lr"]),
+            **{key: model[key] for key in keys},
+            learning_rates=tuple(model["learning_rates"]),
             device=model["device"],
             feature_dtype=model["feature_dtype"],
         )
 
-    def learning_rates(self, model: str) -> tuple[float, ...]:
-        """The rates tried for a model kind: the recipe's for the neighborhood model, the
-        validation-chosen grid for the logistic baselines."""
-        return (self.lr,) if model == "neighborhood" else self.logistic_lr
-
     def as_dict(self) -> dict:
         """Plain values: what Snakemake compares between runs (params) and a checkpoint stores."""
-        return {**asdict(self), "logistic_lr": list(self.logistic_lr)}
+        return {**asdict(self), "learning_rates": list(self.learning_rates)}
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainingSettings":
-        return cls(**{**values, "logistic_lr": tuple(values["logistic_lr"])})
+        return cls(**{**values, "learning_rates": tuple(values["learning_rates"])})

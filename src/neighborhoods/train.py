@@ -20,7 +20,7 @@ from neighborhoods import metrics
 from neighborhoods.checkpoint import Checkpoint
 from neighborhoods.checkpoint import load as read_checkpoint
 from neighborhoods.experiments import TRAINED, Experiment, parse
-from neighborhoods.model import Logistic, NeighborhoodModel
+from neighborhoods.model import ImagePath, Logistic, NeighborhoodModel
 from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.settings import TrainingSettings
 
@@ -32,6 +32,8 @@ def build_model(
 ) -> nn.Module:
     if experiment.model == "neighborhood":
         return NeighborhoodModel(feature_dim, n_labels, hidden=hidden, dropout=dropout, tag_dim=tag_dim)
+    if experiment.model == "imagepath":
+        return ImagePath(feature_dim, n_labels, hidden=hidden, dropout=dropout)
     input_dim = {"features": feature_dim, "labels": n_labels, "tags": tag_dim}[TRAINED[experiment.model]]
     return Logistic(input_dim, n_labels)
 
@@ -41,12 +43,16 @@ def sample_choices(n: int, m: int, M: int, generator: torch.Generator) -> torch.
     return torch.rand(n, M, generator=generator).argsort(dim=1)[:, :m]
 
 
+def _check_depth(neighbor_rows: torch.Tensor, M: int) -> None:
+    if neighbor_rows.shape[1] < M:
+        raise ValueError(f"M={M} but only {neighbor_rows.shape[1]} neighbors are stored per image")
+
+
 def sample_neighborhoods(
     neighbor_rows: torch.Tensor, m: int, M: int, generator: torch.Generator
 ) -> torch.Tensor:
     """One random m-subset of the M nearest neighbors per image: (B, Mmax) -> (B, m) rows."""
-    if neighbor_rows.shape[1] < M:
-        raise ValueError(f"M={M} but only {neighbor_rows.shape[1]} neighbors are stored per image")
+    _check_depth(neighbor_rows, M)
     return neighbor_rows[:, :M].gather(1, sample_choices(len(neighbor_rows), m, M, generator))
 
 
@@ -96,10 +102,7 @@ def predict(
         if experiment.model != "neighborhood":
             out.append(model(x).cpu())
             continue
-        if subset.neighbor_rows.shape[1] < experiment.M:
-            raise ValueError(
-                f"M={experiment.M} but only {subset.neighbor_rows.shape[1]} neighbors are stored per image"
-            )
+        _check_depth(subset.neighbor_rows, experiment.M)
         z = data.feature_rows(subset.neighbor_rows[batch, : experiment.M]).to(device)
         choices = [
             sample_choices(len(batch), experiment.m, experiment.M, generator).to(device)
@@ -129,9 +132,12 @@ def fit(
     seed: int,
     device: str | torch.device = "cpu",
 ) -> tuple[nn.Module, pd.DataFrame]:
-    """Train from a seeded start at learning rate `lr`; return the best-on-validation model and
-    the per-epoch history.
+    """Train from a seeded start at learning rate `lr` until `settings.patience` epochs pass
+    without a new best validation mAP_L (or `settings.max_epochs` is reached); return the
+    best-on-validation model and the per-epoch history.
 
+    The history has one row per epoch, with the updates made so far, and says on every row
+    why the training stopped (`stop`: patience or cap) and at which epoch it was best.
     Sampling and gathering stay on the CPU (seeded, so runs repeat); the model runs on `device`.
     """
     torch.manual_seed(seed)  # initialisation and dropout
@@ -149,30 +155,27 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     train = data.subsets["train"]
     val_labels = data.subsets["val"].labels.numpy().astype(bool)
-    batch_size, epochs = settings.batch_size, settings.epochs
 
-    best_score, best_state, history = -np.inf, None, []
-    batches_per_epoch = -(-len(train.rows) // batch_size)
-    progress = tqdm(
-        total=epochs * batches_per_epoch, desc=f"train {experiment.name}", unit="batch", mininterval=10
-    )
-    for epoch in range(1, epochs + 1):
+    best_score, best_epoch, best_state, history, updates = -np.inf, 0, None, [], 0
+    progress = tqdm(desc=f"train {experiment.name} lr {lr:g}", unit="epoch", mininterval=10)
+    for epoch in range(1, settings.max_epochs + 1):
         start, total_loss = time.perf_counter(), 0.0
         model.train()
         order = torch.randperm(len(train.rows), generator=generator)
-        for batch in order.split(batch_size):
+        for batch in order.split(settings.batch_size):
             logits = _forward(model, data, train, batch, experiment, generator, device)
             data_loss = loss_fn(logits, train.labels[batch].to(device)) / len(batch)
             optimizer.zero_grad()
             data_loss.backward()
             optimizer.step()
             total_loss += data_loss.item() * len(batch)
-            progress.update()
+            updates += 1
         val_scores = predict(model, data, "val", experiment, samples=settings.test_samples, seed=seed)
         val_map = metrics.label_map(val_labels, val_scores)
         history.append(
             {
                 "epoch": epoch,
+                "updates": updates,
                 "train_loss": total_loss / len(train.rows),
                 "val_mAP_L": val_map,
                 "train_images": len(train.rows),
@@ -180,14 +183,19 @@ def fit(
             }
         )
         log.info("epoch %d: %s", epoch, history[-1])
-        progress.set_postfix(val_mAP_L=f"{val_map:.2f}", refresh=False)
+        progress.update()
+        progress.set_postfix(val_mAP_L=f"{val_map:.2f}", best=best_epoch, refresh=False)
         if val_map > best_score:
-            best_score = val_map
+            best_score, best_epoch = val_map, epoch
             best_state = {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+        elif epoch - best_epoch >= settings.patience:
+            break
     progress.close()
+    stop = "patience" if epoch - best_epoch >= settings.patience else "cap"
+    log.info("stopped on %s after %d epochs; best epoch %d", stop, epoch, best_epoch)
     model.load_state_dict(best_state)
-    history = pd.DataFrame(history)
-    history["best"] = history.index == history["val_mAP_L"].idxmax()
+    history = pd.DataFrame(history).assign(stop=stop, best_epoch=best_epoch)
+    history["best"] = history["epoch"] == best_epoch
     return model, history
 
 
@@ -259,12 +267,9 @@ def fit_experiment(
     """The pipeline's training step: one run per setting tried, keeping the model best on
     validation mAP_L, with the learning rate and the settings it was trained with.
 
-    The settings tried: each rate of `settings.learning_rates` (the neighborhood model's one
-    rate; the logistic baselines' grid) and, for a tuned experiment, each hidden size x L2 of
-    `grid` ({"hidden": [...], "l2": [...]}). The logistic baselines converge at very different
-    speeds (the upper bound's rare labels need a larger step than CNN features), so they are
-    tuned on validation like the other baselines. The history of every run is kept, the chosen
-    run's rows marked `chosen`.
+    The settings tried: each rate of `settings.learning_rates`, the same grid for every method,
+    and, for a tuned experiment, each hidden size x L2 of `grid` ({"hidden": [...], "l2":
+    [...]}). The history of every run is kept, the chosen run's rows marked `chosen`.
     """
     tried = [settings]
     if experiment.tuned:
@@ -274,7 +279,7 @@ def fit_experiment(
     runs = [
         (candidate, lr, *fit(experiment, data, candidate, lr=lr, seed=seed, device=device))
         for candidate in tried
-        for lr in candidate.learning_rates(experiment.model)
+        for lr in candidate.learning_rates
     ]
     scores = [history["val_mAP_L"].max() for *_, history in runs]
     best = int(np.argmax(scores))

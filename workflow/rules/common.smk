@@ -1,4 +1,7 @@
+from snakemake.logging import logger
+
 from neighborhoods import experiments, protocol
+from neighborhoods.ingestion import sources
 from neighborhoods.settings import TrainingSettings
 
 DATASET = config["dataset"]
@@ -13,8 +16,12 @@ BACKBONE = config["features"]["backbone"]
 MAX_RANK = config["neighbors"]["max_rank"]
 MODEL = config["model"]
 TRAINING = TrainingSettings.from_config(config)
-# The tables' rows, the sweeps' points and the experiments of each target (src/neighborhoods/protocol.py).
-PROTOCOL = protocol.Protocol(config)
+# The tables' rows, the sweeps' points and the experiments of each target (src/neighborhoods/protocol.py),
+# less what needs metadata the inputs lack (no photo sets, say), which is said once here.
+PROVIDED = sources.provided(config)
+PROTOCOL = protocol.Protocol(config, PROVIDED.missing, PROVIDED.names)
+if PROTOCOL.missing:
+    logger.warning(PROTOCOL.left_out_message())
 # The neighbors of each kind of metadata (tags, sets, groups) and of the backbone's features.
 NEIGHBORS = PROTOCOL.neighbors
 # The user's NUS-WIDE image folder, or where images are generated or downloaded to.

@@ -82,8 +82,8 @@ rule fig5:
 rule fig6:
     input:
         **{
-            f"neighbors_{kind}": neighbors_file(meta, 0)
-            for kind, meta in NEIGHBORS.items()
+            f"neighbors_{PROTOCOL.name(kind)}": neighbors_file(meta, 0)
+            for kind, meta in PROTOCOL.shown_neighbors.items()
         },
         images=f"{RESULTS}/data/images.parquet",
         concepts=f"{RESULTS}/data/concepts.txt",
@@ -151,22 +151,25 @@ rule fig8:
         "../scripts/fig8.py"
 
 
-# Visual only, neighborhood voting and the model on growing fractions of the training images,
-# and the model with its hidden size and L2 chosen on validation at the largest fraction.
+# Every method of PROTOCOL.curves on growing fractions of the training images: test metrics,
+# and for the trained ones the history (updates, best epoch, the chosen settings).
 rule learning_curves:
     input:
         **{
-            key: files
+            f"{method}_{point.value}": split_runs(
+                point.experiment, point.metrics, CURVE_SPLITS
+            )
             for method, points in PROTOCOL.curves.items()
-            for key, files in {
-                f"{method}_{point.value}": split_runs(
-                    point.experiment, point.metrics, CURVE_SPLITS
-                )
-                for point in points
-            }.items()
+            for point in points
         },
-        tuned=split_runs(PROTOCOL.tuned_model, "metrics.json", CURVE_SPLITS),
-        tuned_history=split_runs(PROTOCOL.tuned_model, "history.parquet", CURVE_SPLITS),
+        **{
+            f"{method}_{point.value}_history": split_runs(
+                point.experiment, "history.parquet", CURVE_SPLITS
+            )
+            for method, points in PROTOCOL.curves.items()
+            for point in points
+            if experiments.parse(point.experiment).trained
+        },
         splits=[f"{RESULTS}/splits/split{k}.parquet" for k in CURVE_SPLITS],
     output:
         **figure_outputs("learning_curves"),
@@ -174,6 +177,7 @@ rule learning_curves:
             f"table_{key}": path
             for key, path in table_outputs("learning_curves").items()
         },
+        gaps_csv=f"{RESULTS}/tables/learning_curves_gaps.csv",
     log:
         f"{LOGS}/figures/learning_curves.log",
     benchmark:

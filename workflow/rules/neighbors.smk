@@ -6,6 +6,8 @@ rule metadata_neighbors:
     input:
         images=f"{RESULTS}/data/images.parquet",
         split=f"{RESULTS}/splits/split{{k}}.parquet",
+        # Nothing; refuses the neighbors of metadata the inputs lack, naming the input.
+        available=lambda wildcards: PROTOCOL.require(wildcards.meta),
     output:
         table=neighbors_file("{meta}", "{k}"),
         summary=f"{RESULTS}/neighbors/{{meta}}/split{{k}}.json",
@@ -30,6 +32,7 @@ rule metadata_neighbors:
 
 rule visual_neighbors:
     input:
+        images=f"{RESULTS}/data/images.parquet",
         split=f"{RESULTS}/splits/split{{k}}.parquet",
         features=lambda wildcards: f"{RESULTS}/features/{experiments.parse_neighbors(wildcards.meta).backbone}.parquet",
         matrix=lambda wildcards: f"{RESULTS}/features/{experiments.parse_neighbors(wildcards.meta).backbone}.npy",
@@ -58,8 +61,8 @@ rule visual_neighbors:
 rule neighbors_summary:
     input:
         **{
-            kind: f"{RESULTS}/neighbors/{meta}/split0.json"
-            for kind, meta in NEIGHBORS.items()
+            PROTOCOL.name(kind): f"{RESULTS}/neighbors/{meta}/split0.json"
+            for kind, meta in PROTOCOL.shown_neighbors.items()
         },
     output:
         markdown=report(
@@ -69,6 +72,7 @@ rule neighbors_summary:
             subcategory="neighbors",
         ),
         csv=f"{RESULTS}/tables/neighbors.csv",
+        subsets_csv=f"{RESULTS}/tables/neighbors_subsets.csv",
     log:
         f"{LOGS}/tables/neighbors.log",
     benchmark:
@@ -80,5 +84,6 @@ rule neighbors_summary:
         runtime=10,
     params:
         depth=MODEL["M"],
+        depths=SUMMARY_DEPTHS,
     script:
         "../scripts/neighbors_table.py"

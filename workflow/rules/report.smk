@@ -57,3 +57,34 @@ rule table4:
         table=PROTOCOL.tables["table4"].as_dict(),
     script:
         "../scripts/table.py"
+
+
+# Does the model beat its simple baselines? Paired differences over the splits.
+rule comparison:
+    input:
+        **{
+            f"{side}{i}": split_runs(getattr(pair, side), "metrics.json")
+            for i, pair in enumerate(PROTOCOL.comparisons)
+            for side in ("ours", "theirs")
+        },
+    output:
+        markdown=report(
+            f"{RESULTS}/tables/comparison.md",
+            caption="../report/comparison.rst",
+            category="Tables",
+            subcategory="comparison",
+        ),
+        csv=f"{RESULTS}/tables/comparison.csv",
+    log:
+        f"{LOGS}/tables/comparison.log",
+    benchmark:
+        f"{LOGS}/benchmarks/comparison/tables/comparison.tsv"
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        labels=[pair.label for pair in PROTOCOL.comparisons],
+    script:
+        "../scripts/comparison.py"

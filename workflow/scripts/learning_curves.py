@@ -8,12 +8,17 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
     out = snakemake.output
     figure_data.learning_curves(
         Path(out.png).with_suffix(""),
-        SimpleNamespace(markdown=out.table_markdown, csv=out.table_csv, latex=out.table_latex),
+        SimpleNamespace(
+            markdown=out.table_markdown, csv=out.table_csv, latex=out.table_latex, gaps_csv=out.gaps_csv
+        ),
         curves={
-            method: [(p, snakemake.input[f"{method}_{p}"]) for p in percents]
+            method: [
+                figure_data.CurvePoint(
+                    p, snakemake.input[f"{method}_{p}"], snakemake.input.get(f"{method}_{p}_history")
+                )
+                for p in percents
+            ]
             for method, percents in snakemake.params.curves.items()
         },
-        tuned=snakemake.input.tuned,
-        tuned_histories=snakemake.input.tuned_history,
         splits=snakemake.input.splits,
     )

@@ -9,12 +9,14 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         snakemake.input.neighbors,
     )
     visual_model, _ = train.load(snakemake.input.model, data)
+    experiment = experiments.parse(snakemake.wildcards.experiment)
     scores, table = voting.neighborhood_vote_on_split(
         data,
         visual_model,
-        M=experiments.parse(snakemake.wildcards.experiment).M,
+        M=experiment.M,
         alphas=snakemake.params.alphas,
-        spaces=snakemake.params.spaces,
+        # The paper's form averages logits; the tuned form chooses the space on validation.
+        spaces=["logits"] if experiment.logits else snakemake.params.spaces,
     )
     table.to_csv(snakemake.output.choice, index=False)
     evaluation.write_scores(

@@ -10,5 +10,6 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         options["cache"],
         options["metadata"],
         policy=snakemake.params.bad_lines,
+        sets_from=options["sets_from"],
     )
     parquet.write(metadata, snakemake.output[0], flickr.METADATA)

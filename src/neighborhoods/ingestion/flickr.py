@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from neighborhoods.ingestion import nuswide
+from neighborhoods.ingestion import mcauley, nuswide
 
 log = logging.getLogger(__name__)
 
@@ -398,10 +398,11 @@ def _as_list(value) -> list[str]:
 
 
 def _check_columns(path: Path, columns: list[str]) -> None:
-    missing = [c for c in ("photo_id", "sets", "groups") if c not in columns]
-    if missing:
+    """photo_id and at least one kind of metadata; a kind without a column is missing (the
+    pipeline leaves out what needs it, src/neighborhoods/ingestion/sources.py)."""
+    if "photo_id" not in columns or not {"tags", "sets", "groups"} & set(columns):
         raise nuswide.ReleaseError(
-            f"{path}: missing column(s) {missing}; expected photo_id, tags, sets, groups[, owner]"
+            f"{path}: columns {columns}; expected photo_id and any of tags, sets, groups[, owner]"
         )
 
 
@@ -476,7 +477,8 @@ def _parquet_rows(path: Path) -> list[dict]:
 
 def read_metadata_table(path: str | Path, policy: str = "stop") -> pa.Table:
     """A table fetched before (Parquet, or CSV with space-separated lists): photo_id (or
-    image_id), sets, groups, and optionally tags and owner; listed photos have status 'ok'.
+    image_id), any of tags, sets and groups (a kind without a column is null), and optionally
+    owner; listed photos have status 'ok'.
 
     A bad CSV line (see _csv_rows) obeys the bad_lines `policy` as in the release: 'stop'
     raises naming file and line, 'drop' logs it and gives its photo status 'bad_line', which
@@ -507,8 +509,15 @@ def read_metadata_table(path: str | Path, policy: str = "stop") -> pa.Table:
 
 
 def is_table(path: str | Path | None) -> bool:
-    """A metadata table file (Parquet or CSV) rather than a folder of stored answers."""
-    return path is not None and Path(path).suffix in (".parquet", ".csv")
+    """Metadata fetched before as one file (a Parquet or CSV table, or McAuley and Leskovec's
+    photo XML) rather than a folder of stored answers."""
+    return path is not None and Path(path).suffix in (".parquet", ".csv", ".xml")
+
+
+def read_mcauley(path: str | Path, policy: str = "stop", sets_from: str = "sets") -> pa.Table:
+    """METADATA from McAuley and Leskovec's photo XML (src/neighborhoods/ingestion/mcauley.py)."""
+    columns, _ = mcauley.read(path, policy, sets_from)
+    return pa.table(columns, schema=METADATA)
 
 
 def load_metadata(
@@ -518,9 +527,13 @@ def load_metadata(
     reuse: str | Path | None = None,
     *,
     policy: str = "stop",
+    sets_from: str = "sets",
 ) -> pa.Table:
-    """METADATA from a table fetched before (`reuse` a file, its bad lines under the bad_lines
+    """METADATA from a file fetched before (`reuse` a table or McAuley and Leskovec's XML, whose
+    `sets_from` says what fills the sets column; its bad lines or records under the bad_lines
     `policy`), else from the answers stored in `reuse` (a folder, read first) and `cache`."""
+    if is_table(reuse) and Path(reuse).suffix == ".xml":
+        return read_mcauley(reuse, policy, sets_from)
     if is_table(reuse):
         return read_metadata_table(reuse, policy)
     folders = [f for f in (reuse, cache) if f]

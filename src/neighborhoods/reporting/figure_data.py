@@ -4,6 +4,7 @@ One function per figure, called by the figure rules with paths; the drawing itse
 `figures`, which knows nothing about files.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from PIL import Image
 
 from neighborhoods import model_inputs, parquet, train
 from neighborhoods.labels import labels_by_id, read_concepts
-from neighborhoods.reporting import figures, tables
+from neighborhoods.reporting import comparison, figures, tables
 
 SHOWN_SIDE = 96  # pixels per side of the thumbnails in Figures 3 and 4
 
@@ -107,7 +108,16 @@ def figure8(stem, *, overlaps: list[tuple[float, list[str]]], baseline: list[str
 
 
 CURVE_LABELS = {method: label for method, (label, _, _) in figures.CURVE_STYLES.items()}
-TUNED = "our model, hidden size and L2 tuned"
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One method at one training fraction: its metrics files over the splits, and its
+    histories where it is trained (voting is not)."""
+
+    percent: int
+    metrics: list[str]
+    histories: list[str] | None = None
 
 
 def _train_images(split_paths: list[str]) -> int:
@@ -122,62 +132,113 @@ def _train_images(split_paths: list[str]) -> int:
     return counts.pop()
 
 
-def _chosen_settings(history_paths: list[str]) -> list[str]:
-    """The tuned model's chosen hidden size and L2, one per split."""
-    chosen = []
-    for path in history_paths:
-        history = pd.read_parquet(path)
-        row = history[history["chosen"]].iloc[0]
-        chosen.append(f"h {int(row['hidden'])}, L2 {row['l2']:g}")
-    return chosen
+def chosen_run(history_path: str) -> dict:
+    """The run a training kept, from its history: the settings it chose (learning rate,
+    hidden size, L2), the updates it trained, its best epoch and why it stopped."""
+    history = pd.read_parquet(history_path)
+    chosen = history[history["chosen"]]
+    last = chosen.iloc[-1]
+    return {
+        "lr": float(last["lr"]),
+        "hidden": int(last["hidden"]),
+        "l2": float(last["l2"]),
+        "updates": int(chosen["updates"].max()),
+        "best_epoch": int(last["best_epoch"]),
+        "stop": str(last["stop"]),
+    }
+
+
+def _training_cells(histories: list[str] | None, method: str) -> dict:
+    """Mean updates and best epoch of the chosen runs over the splits, and their choices."""
+    if not histories:
+        return {"updates": "", "best epoch": "", "chosen": "", "stopped on": ""}
+    runs = [chosen_run(path) for path in histories]
+    settings = [f"lr {run['lr']:g}" for run in runs]
+    if method == "tuned":
+        settings = [
+            f"{s}, h {run['hidden']}, L2 {run['l2']:g}" for s, run in zip(settings, runs, strict=True)
+        ]
+    stops = pd.Series([run["stop"] for run in runs]).value_counts()
+    return {
+        "updates": f"{np.mean([run['updates'] for run in runs]):,.0f}",
+        "best epoch": f"{np.mean([run['best_epoch'] for run in runs]):.1f}",
+        "chosen": "; ".join(settings),
+        "stopped on": ", ".join(f"{stop} {count}" for stop, count in stops.items()),
+    }
 
 
 def learning_curves(
-    stem,
-    table_outputs,
-    *,
-    curves: dict[str, list[tuple[int, list[str]]]],
-    tuned: list[str],
-    tuned_histories: list[str],
-    splits: list[str],
+    stem, table_outputs, *, curves: dict[str, list[CurvePoint]], splits: list[str]
 ) -> pd.DataFrame:
-    """The learning-curve figure, and its table: per fraction, each method's mean ± std test
-    mAP_L and mAP_I, with the tuned model at the largest fraction and the settings it chose.
+    """The learning-curve figure, and its table: per fraction and method, the mean ± std test
+    mAP_L and mAP_I over the splits, with the updates, best epoch and choices of the trained
+    runs, then the paired differences of `CURVE_GAPS` (also to `table_outputs.gaps_csv`).
     Returns the curves' table (method, percent, images, metric means and stds)."""
     n = _train_images(splits)
-    rows = []
-    for method, points in curves.items():
-        table = sweep_table(points, key="percent").assign(method=method)
-        rows.append(table.assign(images=[model_inputs.fraction_size(n, p) for p in table["percent"]]))
-    curve_table = pd.concat(rows, ignore_index=True)
-    largest = int(curve_table["percent"].max())
-    tuned_table = sweep_table([(largest, tuned)], key="percent").assign(
-        method="tuned", images=model_inputs.fraction_size(n, largest)
-    )
-    figures.learning_curves(stem, curve_table, tuned_table)
-
-    summary_rows = [
-        (f"{CURVE_LABELS[method]} @ {p}%", tables.load_metrics(paths), None)
+    parts = [
+        sweep_table([(point.percent, point.metrics) for point in points], key="percent").assign(method=method)
         for method, points in curves.items()
-        for p, paths in points
     ]
-    summary_rows.append((f"{TUNED} @ {largest}%", tables.load_metrics(tuned), None))
-    summary = tables.summarize(summary_rows, ["mAP_L", "mAP_I"])
+    curve_table = pd.concat(parts, ignore_index=True)
+    curve_table["images"] = [model_inputs.fraction_size(n, p) for p in curve_table["percent"]]
+    figures.learning_curves(stem, curve_table)
+
     shown = []
     for percent in sorted(curve_table["percent"].unique()):
-        row = {"train %": str(percent), "train images": f"{model_inputs.fraction_size(n, percent):,}"}
-        for method in curves:
+        for method, points in curves.items():
+            point = next(point for point in points if point.percent == percent)
             part = curve_table[(curve_table["method"] == method) & (curve_table["percent"] == percent)]
-            row[f"{CURVE_LABELS[method]} (mAP_L)"] = _mean_std(part, "mAP_L")
-        row[f"{TUNED} (mAP_L)"] = _mean_std(tuned_table, "mAP_L") if percent == largest else ""
-        shown.append(row)
-    choices = "; ".join(_chosen_settings(tuned_histories))
+            shown.append(
+                {
+                    "train images": f"{model_inputs.fraction_size(n, percent):,} ({percent}%)",
+                    "method": CURVE_LABELS[method],
+                    "mAP_L": _mean_std(part, "mAP_L"),
+                    "mAP_I": _mean_std(part, "mAP_I"),
+                    **_training_cells(point.histories, method),
+                }
+            )
+    splits_used = len(next(iter(curves.values()))[0].metrics)
     note = (
-        f"Test mAP_L, mean ± sample std over {len(tuned)} split(s), in %. Validation and test "
-        f"subsets are the same at every fraction. The tuned model chose, per split: {choices}."
+        f"Test metrics in %, mean ± sample std over {splits_used} split(s); validation and test "
+        "subsets are the same at every fraction. Updates and best epoch: the run each training "
+        "kept (its learning rate, and for the tuned model its hidden size and L2, chosen on "
+        "validation mAP_L), averaged over the splits. Voting trains nothing: it mixes the "
+        "visual-only model's scores at the same fraction."
     )
-    tables.write(pd.DataFrame(shown), summary, table_outputs, "Learning curves", note)
+    tables.write(pd.DataFrame(shown), curve_table, table_outputs, "Learning curves", note)
+    gaps = curve_gaps(curves)
+    gaps.to_csv(table_outputs.gaps_csv, index=False)
+    with open(table_outputs.markdown, "a") as markdown:
+        markdown.write(
+            "\n" + tables.to_markdown(gaps, "Learning curves: paired differences in mAP_L", comparison.NOTE)
+        )
     return curve_table
+
+
+# The differences the learning curves are read for: (ours, theirs).
+CURVE_GAPS = (
+    ("model", "nbrvote"),
+    ("tuned", "nbrvote"),
+    ("model", "vote_logits"),
+    ("model", "imagepath"),
+    ("imagepath", "visual"),
+)
+
+
+def curve_gaps(curves: dict[str, list[CurvePoint]], metric: str = "mAP_L") -> pd.DataFrame:
+    """Per fraction, each pair of `CURVE_GAPS` as a paired difference over the splits."""
+    metrics = {
+        method: {point.percent: tables.load_metrics(point.metrics) for point in points}
+        for method, points in curves.items()
+    }
+    rows = []
+    for percent in sorted(next(iter(metrics.values()))):
+        row = {"train %": str(percent)}
+        for ours, theirs in CURVE_GAPS:
+            result = comparison.paired(metrics[ours][percent], metrics[theirs][percent], metric)
+            row[f"{CURVE_LABELS[ours]} − {CURVE_LABELS[theirs]}"] = comparison.cell(result)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _mean_std(part: pd.DataFrame, metric: str) -> str:

@@ -228,16 +228,18 @@ def figure8(stem, overlap: pd.DataFrame, baseline: dict) -> None:
 
 CURVE_STYLES = {  # method -> (label, color, marker)
     "visual": ("visual only", VISUAL_COLOR, "s"),
-    "nbrvote": ("image neighborhoods + CNN voting", "tab:orange", "^"),
+    "imagepath": ("image path alone (no neighbors)", "tab:gray", "D"),
+    "vote_logits": ("image neighborhoods + CNN voting (logits)", "tab:red", "v"),
+    "nbrvote": ("image neighborhoods + CNN voting (tuned)", "tab:orange", "^"),
     "model": ("our model: tag neighbors", MODEL_COLOR, "o"),
+    "tuned": ("our model, hidden size and L2 tuned", "tab:purple", "*"),
 }
 
 
-def learning_curves(stem, curves: pd.DataFrame, tuned: pd.DataFrame) -> None:
+def learning_curves(stem, curves: pd.DataFrame) -> None:
     """Test mAP_L and mAP_I against the number of labelled training images (log scale), mean ±
-    std over splits per method; the tuned model (hidden size and L2 chosen on validation) at the
-    largest fraction as a star."""
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    std over splits per method."""
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
     for ax, metric in zip(fig.subplots(1, 2), ("mAP_L", "mAP_I"), strict=True):
         for method, (label, color, marker) in CURVE_STYLES.items():
             part = curves[curves["method"] == method].sort_values("images")
@@ -250,17 +252,6 @@ def learning_curves(stem, curves: pd.DataFrame, tuned: pd.DataFrame) -> None:
                 color=color,
                 label=label,
             )
-        ax.errorbar(
-            tuned["images"],
-            tuned[metric],
-            yerr=tuned[f"{metric}_std"],
-            marker="*",
-            markersize=12,
-            ls="none",
-            capsize=3,
-            color="tab:purple",
-            label="our model, hidden size and L2 tuned",
-        )
         images = sorted(curves["images"].unique())
         ax.set_xscale("log")
         ax.minorticks_off()

@@ -1,0 +1,58 @@
+from neighborhoods import evaluation, experiments, job, model_inputs, seeds, train
+from neighborhoods.settings import TrainingSettings
+
+# One job trains and scores the test subset: a second job would only start Python and torch
+# and read the data again.
+with job.start(snakemake.log[0], threads=snakemake.threads):
+    experiment = experiments.parse(snakemake.wildcards.experiment)
+    settings = TrainingSettings.from_dict(snakemake.params.settings)
+    data = model_inputs.load(
+        snakemake.input.images,
+        snakemake.input.concepts,
+        snakemake.input.split,
+        snakemake.input.features,
+        snakemake.input.get("neighbors"),
+        tag_tau=experiment.tau,
+        feature_dtype=settings.feature_dtype,
+    )
+    k = int(snakemake.wildcards.k)
+    if experiment.train < 100:
+        data = model_inputs.training_fraction(
+            data, experiment.train, seeds.fraction(snakemake.params.seed, k)
+        )
+    seed = seeds.training(snakemake.params.seed, k)
+    model, history, lr, chosen = train.fit_experiment(
+        experiment,
+        data,
+        settings,
+        seed=seed,
+        device=job.device(settings.device),
+        grid=snakemake.params.get("grid"),
+    )
+    train.save(
+        snakemake.output.model,
+        model,
+        experiment,
+        chosen,
+        lr=lr,
+        backbone=snakemake.params.backbone,
+        seed=seed,
+        data=data,
+    )
+    history.to_parquet(snakemake.output.history)
+    scores = train.predict(
+        model,
+        data,
+        "test",
+        experiment,
+        samples=settings.test_samples,
+        seed=seeds.prediction(snakemake.params.seed, k),
+    )
+    evaluation.write_scores(
+        data.subsets["test"].image_ids,
+        scores,
+        snakemake.output.scores,
+        images_path=snakemake.input.images,
+        concepts_path=snakemake.input.concepts,
+        metrics_path=snakemake.output.metrics,
+    )
