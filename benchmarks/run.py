@@ -492,14 +492,14 @@ def bench_matrix(quick: bool, seed: int) -> None:
     n, d = (20_000, 512) if quick else (197_643, 4096)
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "features.parquet"
+        path, matrix = Path(tmp) / "features.parquet", Path(tmp) / "features.npy"
         with pq.ParquetWriter(
             path, parquet.features_table(np.zeros(1, np.int64), np.zeros((1, d))).schema
         ) as w:
             for start in range(0, n, 8192):
                 block = rng.random((min(8192, n - start), d), dtype=np.float32)
                 w.write_table(parquet.features_table(np.arange(start, start + len(block)), block))
-        parquet.write_matrix(path, parquet.matrix_path(path))
+        parquet.write_matrix(path, matrix)
         touched = np.sort(rng.choice(n, n // 4, replace=False))
         print(f"features: {n} x {d} float32 ({n * d * 4 / 2**30:.1f} GiB)")
         with Peak() as decoded:
@@ -507,11 +507,11 @@ def bench_matrix(quick: bool, seed: int) -> None:
             features[touched].sum()
         del features
         with Peak() as mapped:
-            _, features = parquet.open_features(path)
+            _, features = parquet.open_features(path, matrix)
             features[touched].sum()
         del features
         with Peak() as whole:
-            _, features = parquet.open_features(path)
+            _, features = parquet.open_features(path, matrix)
             features.sum(axis=0)
         del features
     row(

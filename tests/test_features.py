@@ -256,21 +256,23 @@ def test_images_are_keyed_by_the_manifest_given(own_images, tmp_path):
 def test_jobs_map_the_feature_matrix_when_it_is_current_and_decode_parquet_otherwise(tmp_path):
     rng = np.random.default_rng(0)
     ids, values = np.array([5, 3, 9, 1]), rng.random((4, 6), dtype=np.float32)
-    path = tmp_path / "b.parquet"
+    path, matrix = tmp_path / "b.parquet", tmp_path / "b.npy"
     parquet.write(parquet.features_table(ids, values), path)
-    got_ids, got = parquet.open_features(path)  # no matrix yet: the Parquet file
+    got_ids, got = parquet.open_features(path, matrix)  # no matrix yet: the Parquet file
     assert not isinstance(got, np.memmap) and np.array_equal(got, values) and np.array_equal(got_ids, ids)
-    parquet.write_matrix(path, parquet.matrix_path(path))
-    got_ids, got = parquet.open_features(path)
+    assert not isinstance(parquet.open_features(path)[1], np.memmap)  # none given, none found
+    parquet.write_matrix(path, matrix)
+    assert not isinstance(parquet.open_features(path)[1], np.memmap)  # beside it, but not given
+    got_ids, got = parquet.open_features(path, matrix)
     assert isinstance(got, np.memmap) and np.array_equal(got, values) and np.array_equal(got_ids, ids)
     tensor = torch.from_numpy(got)  # copy-on-write: writable for torch, the file untouched
     tensor[0] = 0
-    assert np.array_equal(np.load(parquet.matrix_path(path)), values)
+    assert np.array_equal(np.load(matrix), values)
     time.sleep(0.01)
     parquet.write(parquet.features_table(ids, values + 1), path)  # rewritten after the matrix
-    assert np.array_equal(parquet.open_features(path)[1], values + 1)  # the stale matrix is ignored
-    parquet.write_matrix(path, parquet.matrix_path(path))
+    assert np.array_equal(parquet.open_features(path, matrix)[1], values + 1)  # the stale matrix is ignored
+    parquet.write_matrix(path, matrix)
     parquet.write(parquet.features_table(ids[:3], values[:3]), path)
-    os.utime(parquet.matrix_path(path))
+    os.utime(matrix)
     with pytest.raises(ValueError, match=r"b.npy: expected a \(3, d\) float32 array matching"):
-        parquet.open_features(path)
+        parquet.open_features(path, matrix)

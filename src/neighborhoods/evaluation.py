@@ -38,3 +38,16 @@ def write_scores(image_ids, scores, scores_path, *, images_path, concepts_path, 
     """What every scoring job ends with: the scores file, then its metrics beside it."""
     parquet.write(parquet.scores_table(image_ids, scores), scores_path, parquet.SCORES)
     return write_metrics(images_path, concepts_path, scores_path, metrics_path)
+
+
+def write_test_scores(data, scores, inputs, outputs) -> dict:
+    """`write_scores` for a job that scored its split's test subset: `inputs` names the images
+    and concepts, `outputs` the scores and metrics files."""
+    return write_scores(
+        data.subsets["test"].image_ids,
+        scores,
+        outputs.scores,
+        images_path=inputs.images,
+        concepts_path=inputs.concepts,
+        metrics_path=outputs.metrics,
+    )

@@ -45,6 +45,21 @@ class SplitData:
         return torch.from_numpy(self.tags[rows.numpy()].toarray().astype(np.float32))
 
 
+def for_job(inputs, *, tag_tau: int | None = None, feature_dtype: str = "float32") -> SplitData:
+    """`load` from a job's named inputs (`common.smk`'s data_inputs and run_inputs): images,
+    concepts, split, features with their matrix, and neighbors where the job has them."""
+    return load(
+        inputs.images,
+        inputs.concepts,
+        inputs.split,
+        inputs.features,
+        inputs.get("neighbors"),
+        tag_tau=tag_tau,
+        feature_dtype=feature_dtype,
+        matrix_path=inputs.matrix,
+    )
+
+
 def load(
     images_path: str | Path,
     concepts_path: str | Path,
@@ -53,14 +68,16 @@ def load(
     neighbors_path: str | Path | None = None,
     tag_tau: int | None = None,
     feature_dtype: str = "float32",
+    matrix_path: str | Path | None = None,
 ) -> SplitData:
     """With `tag_tau`, also the binary vectors of the tag_tau most frequent train tags;
-    `feature_dtype` ("float32" or "float16") is how the features are held in memory."""
+    `feature_dtype` ("float32" or "float16") is how the features are held in memory;
+    `matrix_path`, the features' raw .npy copy, is memory-mapped in place of decoding them."""
     if feature_dtype not in FEATURE_DTYPES:
         raise ValueError(f"feature_dtype must be one of {sorted(FEATURE_DTYPES)}, got {feature_dtype!r}")
     concepts = read_concepts(concepts_path)
     images = parquet.read(images_path, parquet.IMAGES)
-    feature_ids, features = parquet.open_features(features_path)
+    feature_ids, features = parquet.open_features(features_path, matrix_path)
     row_of = {int(image_id): row for row, image_id in enumerate(feature_ids)}
 
     labels_of = labels_by_id(images, concepts)

@@ -86,11 +86,6 @@ def read_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(ids) if ids else np.empty(0, np.int64), features
 
 
-def matrix_path(features_path: str | Path) -> Path:
-    """The raw (n, d) float32 .npy copy of a features file, beside it (rule feature_matrix)."""
-    return Path(features_path).with_suffix(".npy")
-
-
 def write_matrix(features_path: str | Path, out_path: str | Path) -> None:
     """Write the features as one .npy array, atomically, for jobs to memory-map."""
     _, features = read_features(features_path)
@@ -101,17 +96,21 @@ def write_matrix(features_path: str | Path, out_path: str | Path) -> None:
     tmp.replace(out_path)
 
 
-def open_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """(image_ids, features (n, d) float32), the features memory-mapped from the .npy beside
-    the Parquet file when it is there and at least as new, else read from the Parquet file.
+def open_features(path: str | Path, matrix: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(image_ids, features (n, d) float32), the features memory-mapped from `matrix` (their
+    raw .npy copy, rule feature_matrix) when it is given and at least as new as the Parquet
+    file, else read from the Parquet file.
 
     Decoding the Parquet file is most of what a job that reads 197,643 x 4096 features spends
     before it computes anything (the rehearsal's predictions), and each job held its own 3.2 GB
     copy. Mapped copy-on-write, the pages are read only where a job touches them (a prediction
     touches its test images and their neighbors) and are shared between concurrent jobs through
     the page cache (a job's resident memory still counts the pages it touched)."""
-    matrix = matrix_path(path)
-    if not matrix.exists() or matrix.stat().st_mtime_ns < Path(path).stat().st_mtime_ns:
+    if (
+        matrix is None
+        or not Path(matrix).exists()
+        or Path(matrix).stat().st_mtime_ns < Path(path).stat().st_mtime_ns
+    ):
         return read_features(path)
     features = np.load(matrix, mmap_mode="c")
     ids = read_feature_ids(path)

@@ -1,13 +1,7 @@
 from neighborhoods import evaluation, experiments, job, model_inputs, train, voting
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    data = model_inputs.load(
-        snakemake.input.images,
-        snakemake.input.concepts,
-        snakemake.input.split,
-        snakemake.input.features,
-        snakemake.input.neighbors,
-    )
+    data = model_inputs.for_job(snakemake.input)
     visual_model, _ = train.load(snakemake.input.model, data)
     experiment = experiments.parse(snakemake.wildcards.experiment)
     scores, table = voting.neighborhood_vote_on_split(
@@ -19,11 +13,4 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         spaces=["logits"] if experiment.logits else snakemake.params.spaces,
     )
     table.to_csv(snakemake.output.choice, index=False)
-    evaluation.write_scores(
-        data.subsets["test"].image_ids,
-        scores,
-        snakemake.output.scores,
-        images_path=snakemake.input.images,
-        concepts_path=snakemake.input.concepts,
-        metrics_path=snakemake.output.metrics,
-    )
+    evaluation.write_test_scores(data, scores, snakemake.input, snakemake.output)

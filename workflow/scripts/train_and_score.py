@@ -6,15 +6,7 @@ from neighborhoods.settings import TrainingSettings
 with job.start(snakemake.log[0], threads=snakemake.threads):
     experiment = experiments.parse(snakemake.wildcards.experiment)
     settings = TrainingSettings.from_dict(snakemake.params.settings)
-    data = model_inputs.load(
-        snakemake.input.images,
-        snakemake.input.concepts,
-        snakemake.input.split,
-        snakemake.input.features,
-        snakemake.input.get("neighbors"),
-        tag_tau=experiment.tau,
-        feature_dtype=settings.feature_dtype,
-    )
+    data = model_inputs.for_job(snakemake.input, tag_tau=experiment.tau, feature_dtype=settings.feature_dtype)
     k = int(snakemake.wildcards.k)
     if experiment.train < 100:
         data = model_inputs.training_fraction(
@@ -48,11 +40,4 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         samples=settings.test_samples,
         seed=seeds.prediction(snakemake.params.seed, k),
     )
-    evaluation.write_scores(
-        data.subsets["test"].image_ids,
-        scores,
-        snakemake.output.scores,
-        images_path=snakemake.input.images,
-        concepts_path=snakemake.input.concepts,
-        metrics_path=snakemake.output.metrics,
-    )
+    evaluation.write_test_scores(data, scores, snakemake.input, snakemake.output)

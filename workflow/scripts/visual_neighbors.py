@@ -4,7 +4,7 @@ from pathlib import Path
 from neighborhoods import job, neighbor_summary, parquet, visual
 
 with job.start(snakemake.log[0], threads=snakemake.threads):
-    feature_ids, features = parquet.open_features(snakemake.input.features)
+    feature_ids, features = parquet.open_features(snakemake.input.features, snakemake.input.matrix)
     table = visual.visual_neighbors(
         features,
         feature_ids,

@@ -263,11 +263,11 @@ def _paths_by_id(images_path) -> dict[int, str]:
     return dict(zip(images.column("image_id").to_pylist(), images.column("path").to_pylist(), strict=True))
 
 
-def figure3(
-    stem, *, images, concepts, split, features, neighbors, model, image_root, seed: int, examples: int = 4
-) -> None:
-    """W_y, and the test images whose labels lean most on v_x and most on v_z (eq. 6)."""
-    data = model_inputs.load(images, concepts, split, features, neighbors)
+def figure3(stem, *, inputs, model, image_root, seed: int, examples: int = 4) -> None:
+    """W_y, and the test images whose labels lean most on v_x and most on v_z (eq. 6); `inputs`
+    are the job's data inputs and neighbors (`model_inputs.for_job`)."""
+    data = model_inputs.for_job(inputs)
+    images = inputs.images
     net, experiment = train.load(model, data)
     test = data.subsets["test"]
     generator = torch.Generator().manual_seed(seed)
