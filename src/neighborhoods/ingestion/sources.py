@@ -40,8 +40,9 @@ def provided(config: dict) -> Provided:
         )
     if not (flickr.is_table(source) and Path(source).is_file()):
         return Provided()
-    lacks = _xml(source, sets_from) if xml else _table(source)
-    if config["nuswide"]["tags"] == "flickr" and "tags" in lacks:
+    tags = config["nuswide"]["tags"] == "flickr"
+    lacks = _xml(source, sets_from, tags) if xml else _table(source)
+    if tags and "tags" in lacks:
         raise ValueError(
             f"nuswide.tags is flickr, but flickr.metadata ({source}) {lacks['tags']}; "
             "set nuswide.tags: release (NUS_WID_Tags/All_Tags.txt)"
@@ -66,13 +67,11 @@ def _noun(kind: str) -> str:
     return "photo sets" if kind == "sets" else kind
 
 
-def _xml(path: str, sets_from: str) -> dict[str, str]:
-    """Kind -> how the XML lacks it, for each kind it holds no element of."""
-    element = {
-        "tags": "tag",
-        "sets": "set" if sets_from == "sets" else "gallery",
-        "groups": "pool",
-    }
+def _xml(path: str, sets_from: str, tags: bool) -> dict[str, str]:
+    """Kind -> how the XML lacks it, for each kind it holds no element of (tags only looked
+    for when they are read from it)."""
+    element = {"sets": "set" if sets_from == "sets" else "gallery", "groups": "pool"}
+    element |= {"tags": "tag"} if tags else {}
     found = mcauley.elements(path, set(element.values()))
     return {kind: f"holds no <{name}> element" for kind, name in element.items() if name not in found}
 
