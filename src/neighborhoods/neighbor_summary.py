@@ -10,6 +10,9 @@ learns how far to trust its neighbors from one pool and is tested on another: th
 the share of neighbors that share a label with their image are given for each subset apart.
 """
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -87,6 +90,14 @@ def by_subset(table: pa.Table, images: pa.Table, depths: list[int], zero_is_fill
             }
         out[name] = part
     return out
+
+
+def write(table: pa.Table, images: pa.Table, depths: list[int], zero_is_fill: bool, path: str | Path) -> dict:
+    """The summary of a neighbors file (`summarize`, and `by_subset` under "subsets"), as JSON."""
+    summary = summarize(table, depths, zero_is_fill)
+    summary["subsets"] = by_subset(table, images, depths, zero_is_fill)
+    Path(path).write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 def subset_table(summaries: dict[str, dict], depths: list[int]) -> pd.DataFrame:

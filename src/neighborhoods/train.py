@@ -113,6 +113,14 @@ def predict(
     return torch.cat(out).numpy()
 
 
+def test_scores(
+    model, data: SplitData, experiment: Experiment, settings: TrainingSettings, seed: int
+) -> np.ndarray:
+    """The test subset's scores, as every scoring job computes them (`seed`: the split's
+    prediction stream, `seeds.prediction`)."""
+    return predict(model, data, "test", experiment, samples=settings.test_samples, seed=seed)
+
+
 def rmsprop(model: nn.Module, *, lr: float, l2: float) -> torch.optim.RMSprop:
     """RMSProp whose weight decay on the weight matrices (not the biases) is the gradient of
     the (l2 / 2) * sum of their squares penalty: the optimizer adds it in one fused step instead

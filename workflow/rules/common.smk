@@ -110,3 +110,25 @@ def figure_outputs(name):
         ),
         "pdf": f"{RESULTS}/figures/{name}.pdf",
     }
+
+
+def doc_tables():
+    """The markdown table of each of config docs.targets that has one (rule docs)."""
+    outputs = {
+        target: getattr(rules, target).output for target in config["docs"]["targets"]
+    }
+    return {
+        target: output.get("markdown") or output.get("table_markdown")
+        for target, output in outputs.items()
+        if output.get("markdown") or output.get("table_markdown")
+    }
+
+
+def doc_figures():
+    """The figure of each of config docs.targets that has one (rule docs)."""
+    outputs = {
+        target: getattr(rules, target).output for target in config["docs"]["targets"]
+    }
+    return {
+        target: output.png for target, output in outputs.items() if output.get("png")
+    }

@@ -4,29 +4,11 @@ DOCS_PAGE = f"docs/results/{RUN_NAME}.md"
 DOC_TARGETS = config["docs"]["targets"]
 
 
-def doc_tables():
-    """Each target's markdown table, by target."""
-    outputs = {target: getattr(rules, target).output for target in DOC_TARGETS}
-    return {
-        target: output.get("markdown") or output.get("table_markdown")
-        for target, output in outputs.items()
-        if output.get("markdown") or output.get("table_markdown")
-    }
-
-
-def doc_figures():
-    """Each target's figure, by target."""
-    outputs = {target: getattr(rules, target).output for target in DOC_TARGETS}
-    return {target: output.png for target, output in outputs.items() if output.get("png")}
-
-
 rule docs:
     input:
         **{f"table_{key}": path for key, path in doc_tables().items()},
         **{f"figure_{key}": path for key, path in doc_figures().items()},
-        comparison=(
-            rules.comparison.output.csv if "comparison" in DOC_TARGETS else []
-        ),
+        comparison=(rules.comparison.output.csv if "comparison" in DOC_TARGETS else []),
         gaps=(
             rules.learning_curves.output.gaps_csv
             if "learning_curves" in DOC_TARGETS

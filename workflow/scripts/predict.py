@@ -6,12 +6,6 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
     tau = experiments.parse(snakemake.wildcards.experiment).tau
     data = model_inputs.for_job(snakemake.input, tag_tau=tau, feature_dtype=settings.feature_dtype)
     model, experiment = train.load(snakemake.input.model, data)
-    scores = train.predict(
-        model,
-        data,
-        "test",
-        experiment,
-        samples=settings.test_samples,
-        seed=seeds.prediction(snakemake.params.seed, int(snakemake.wildcards.k)),
-    )
+    seed = seeds.prediction(snakemake.params.seed, int(snakemake.wildcards.k))
+    scores = train.test_scores(model, data, experiment, settings, seed)
     evaluation.write_test_scores(data, scores, snakemake.input, snakemake.output)

@@ -28,9 +28,12 @@ def _subset_ids(split_path, subset: str) -> np.ndarray:
     return ids[subsets == subset]
 
 
-def figure5(stem, *, images, concepts, split, model_scores, visual_scores, highlight) -> None:
-    """Precision-recall and per-label AP on one split's test subset."""
-    concepts = read_concepts(concepts)
+def figure5(stem, *, inputs, highlight) -> None:
+    """Precision-recall and per-label AP on one split's test subset; `inputs` names the images,
+    concepts, split, and the model's and visual only's scores (rule fig5)."""
+    images, split = inputs.images, inputs.split
+    model_scores, visual_scores = inputs.model_scores, inputs.visual_scores
+    concepts = read_concepts(inputs.concepts)
     labels = _labels_by_id(images, concepts)
     model_ids, model = parquet.read_scores(model_scores)
     visual_ids, visual = parquet.read_scores(visual_scores)
@@ -293,11 +296,12 @@ def figure3(stem, *, inputs, model, image_root, seed: int, examples: int = 4) ->
     )
 
 
-def figure4(
-    stem, *, images, concepts, neighbors, model_scores, visual_scores, image_root, examples: int = 6
-) -> None:
-    """The test images where the model's top 3 gains most over visual only, with 6 neighbors."""
-    concepts = read_concepts(concepts)
+def figure4(stem, *, inputs, image_root, examples: int = 6) -> None:
+    """The test images where the model's top 3 gains most over visual only, with 6 neighbors;
+    `inputs` names the images, concepts, neighbors and both scores files (rule fig4)."""
+    images, neighbors = inputs.images, inputs.neighbors
+    model_scores, visual_scores = inputs.model_scores, inputs.visual_scores
+    concepts = read_concepts(inputs.concepts)
     labels = _labels_by_id(images, concepts)
     ids, model = parquet.read_scores(model_scores)
     visual_ids, visual = parquet.read_scores(visual_scores)
