@@ -13,3 +13,11 @@ def built(tmp_path_factory) -> Path:
     write_config(workdir, TINY)
     snakemake(workdir, *TARGETS)
     return workdir
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test that needs a built pipeline runs Snakemake, so `-m "not slow"` skips it even
+    where its own mark was forgotten."""
+    for item in items:
+        if "built" in item.fixturenames:
+            item.add_marker(pytest.mark.slow)

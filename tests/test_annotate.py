@@ -49,6 +49,7 @@ def annotated(built, collection) -> Path:
     return built / "results" / "annotate" / "holiday"
 
 
+@pytest.mark.slow
 def test_embedded_keywords_are_read_from_xmp_and_iptc(collection, tmp_path):
     png = Image.new("RGB", (16, 16), "blue")
     png.save(tmp_path / "blue.png")
@@ -65,6 +66,7 @@ def test_embedded_keywords_are_read_from_xmp_and_iptc(collection, tmp_path):
     assert {p.path: p.sets for p in found}["a_red.jpg"] == {"holiday"}
 
 
+@pytest.mark.slow
 def test_the_four_outputs_and_the_skipped_files(annotated, collection):
     table = pd.read_parquet(annotated / "annotations.parquet")
     csv = pd.read_csv(annotated / "annotations.csv")
@@ -87,6 +89,7 @@ def test_the_four_outputs_and_the_skipped_files(annotated, collection):
     assert (annotated / "index.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_neighbors_come_from_the_collections_own_keywords(annotated, collection):
     training = parquet.read(annotated.parents[2] / "results" / "synthetic" / "data" / "images.parquet")
     vocabulary = {t for tags in training.column("tags").to_pylist() for t in tags}
@@ -113,6 +116,7 @@ def test_neighbors_come_from_the_collections_own_keywords(annotated, collection)
     assert table.loc["cats/cats0.jpg", "metadata"]
 
 
+@pytest.mark.slow
 def test_the_same_pixels_with_other_keywords_get_other_labels(annotated):
     """The cat copied into the kitchen album with the coffee keywords has the cat's features
     but the coffee photos as neighbors: if the neighbors were ignored, its scores would match."""
@@ -129,6 +133,7 @@ def test_the_same_pixels_with_other_keywords_get_other_labels(annotated):
     assert difference.max() > 0.01
 
 
+@pytest.mark.slow
 def test_the_contact_sheet_shows_the_thumbnails_in_chromium(annotated, tmp_path):
     chromium = _need(CHROMIUM, "chromium")
     shot = tmp_path / "sheet.png"
@@ -154,6 +159,7 @@ def test_the_contact_sheet_shows_the_thumbnails_in_chromium(annotated, tmp_path)
     assert colours > 2000  # real photos, not a page of text
 
 
+@pytest.mark.slow
 def test_a_sidecar_row_naming_no_photo_is_an_error_with_its_line(collection, tmp_path):
     found, _ = photos.scan(collection)
     sidecar = tmp_path / "tags.csv"
@@ -165,6 +171,7 @@ def test_a_sidecar_row_naming_no_photo_is_an_error_with_its_line(collection, tmp
         photos.apply_sidecar(found, sidecar)
 
 
+@pytest.mark.slow
 def test_annotate_config_from_the_command_line_is_typed_and_checked(collection):
     config = {
         "annotate": {"images": str(collection), "top": "5", "model": "null", "name": "", "metadata": None}
@@ -185,6 +192,7 @@ def test_annotate_config_from_the_command_line_is_typed_and_checked(collection):
         config_checks.check_annotate({"annotate": {**config["annotate"], "images": "/nonexistent"}})
 
 
+@pytest.mark.slow
 def test_models_that_cannot_label_photos_are_refused_and_small_collections_named(collection):
     def saved(name):
         settings = TrainingSettings(8, 0.5, 0.0, 1e-3, 10, 1, 2, (1e-3,))
@@ -226,6 +234,7 @@ def test_phone_jpegs_bad_xmp_and_messy_sidecars_keep_their_photos(tmp_path):
     assert phone.tags == {"beach", "sun"} and phone.sets == {"summer", "2024"}  # no ';': spaces separate
 
 
+@pytest.mark.slow
 def test_models_the_config_names_must_label_photos(collection):
     section = {"images": str(collection), "top": 3, "name": None, "metadata": None}
     for model in ("knn", "nbrvote-tags-tau5-M6", "upper", "nbr-visual-resnet50-m3-M6"):

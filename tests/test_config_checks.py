@@ -262,6 +262,7 @@ def dry_run(workdir, config: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "overlay, args, message",
     [
@@ -287,6 +288,7 @@ def test_dry_run_refuses_a_bad_config_naming_the_key(tmp_path, overlay, args, me
     assert result.returncode != 0 and message in result.stdout + result.stderr, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     torch.cuda.is_available() or shutil.which("sbatch") is not None,
     reason="needs a machine with no GPU and no SLURM",

@@ -100,6 +100,7 @@ def test_low_level_rows_must_match_the_image_list(tmp_path):
         imported_features.import_features(str(tmp_path / "y.npy"), tmp_path / "o.parquet")
 
 
+@pytest.mark.slow
 def test_table2_from_bigfile_features_without_images(release, tmp_path):  # noqa: F811
     """No image folder, no download: the images are never opened; images without imported
     features are dropped and counted; Table 2 has every row."""

@@ -23,6 +23,8 @@ from neighborhoods.generated import dataset
 KEY = "e2e-secret-key-0123456789abcdef"
 INFO, CONTEXTS = "flickr.photos.getInfo", "flickr.photos.getAllContexts"
 
+pytestmark = pytest.mark.slow
+
 
 def _write(path, lines, eol="\n"):
     path.parent.mkdir(parents=True, exist_ok=True)

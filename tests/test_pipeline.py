@@ -23,6 +23,8 @@ TINY = {
 }
 TARGETS = ["table2", "fig5", "fig6", "fig7"]
 
+pytestmark = pytest.mark.slow
+
 
 def snakemake(workdir: Path, *args: str) -> str:
     command = [

@@ -88,6 +88,7 @@ def test_what_needs_a_missing_kind_is_left_out_and_refused(tmp_path):
     assert "gallery neighbors (in place of sets)" in labels and stand_in.left_out_message() == ""
 
 
+@pytest.mark.slow
 def test_public_inputs_build_table2_and_group_rows_without_images_or_key(release, tmp_path):  # noqa: F811
     """config/nuswide-public.yaml on the fixture: the release's files, BigFile features and
     McAuley and Leskovec's XML without photo sets; one split and TINY sizes."""

@@ -74,6 +74,7 @@ def synthetic(tmp_path_factory):
     return workdir
 
 
+@pytest.mark.slow
 def test_image_changes_rerun_the_manifest_and_extract_only_the_changed_image(synthetic):
     images = synthetic / "results" / "synthetic" / "images"
     # The folder was made in the same run that listed it: the listing recorded is the made one.
@@ -108,6 +109,7 @@ def test_image_changes_rerun_the_manifest_and_extract_only_the_changed_image(syn
     assert dry_run(synthetic, FEATURES) == {}
 
 
+@pytest.mark.slow
 def test_a_regenerated_image_folder_is_extracted_again(synthetic):
     """Images remade by a rule have new mtimes: none of the old rows may be taken for them."""
     snakemake(synthetic, FEATURES, "--forcerun", "synthesize")
@@ -154,6 +156,7 @@ def counts(workdir) -> dict:
     return json.loads((workdir / "results" / "nuswide" / "data" / "ingest_counts.json").read_text())
 
 
+@pytest.mark.slow
 def test_fixing_a_ground_truth_line_rebuilds_the_release(nuswide):
     base, workdir = nuswide
     assert 1005 not in kept(workdir) and counts(workdir)["bad_lines"] == 3  # Labels_sky.txt says "2"
@@ -170,6 +173,7 @@ def test_fixing_a_ground_truth_line_rebuilds_the_release(nuswide):
     assert 1005 in kept(workdir) and counts(workdir)["bad_lines"] == 2
 
 
+@pytest.mark.slow
 def test_an_image_put_back_is_checked_and_kept(nuswide):
     base, workdir = nuswide
     assert 1010 not in kept(workdir) and counts(workdir)["image_missing"] == 1
@@ -183,6 +187,7 @@ def test_an_image_put_back_is_checked_and_kept(nuswide):
     assert dry_run(workdir, IMAGES) == {}
 
 
+@pytest.mark.slow
 def test_a_missing_release_folder_is_named(tmp_path):
     config = nuswide_config(tmp_path)  # nothing written there
     (tmp_path / "Flickr").mkdir()

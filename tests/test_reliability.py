@@ -288,6 +288,7 @@ def test_command_line_overrides_follow_the_schemas_types():
         config_checks.command_line_types({"sweeps": {"m": ["1", "2.5"]}}, SCHEMA)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -364,6 +365,7 @@ def annotate(workdir: Path, folder: Path, *args: str) -> str:
     return snakemake(workdir, "annotate", "--config", f"annotate={{images: {folder}}}", *args)
 
 
+@pytest.mark.slow
 def test_adding_a_photo_extracts_one_photo_and_a_namesake_folder_is_refused(built, tmp_path):
     folder = tmp_path / "2023" / "album"
     sources = [skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea()]

@@ -21,6 +21,8 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 sys.path.insert(0, str(REPO / "tests" / "slurm"))
 import slurm_cluster  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 TINY = {
     "dataset": "synthetic",
     "seed": 1,

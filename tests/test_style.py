@@ -16,6 +16,7 @@ def run(*command: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_workflow_is_clean_under_lint_and_snakefmt():
     lint = run(str(BIN / "snakemake"), "--lint")
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -23,6 +24,7 @@ def test_workflow_is_clean_under_lint_and_snakefmt():
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [("format", "--check"), ("check",)])
 def test_python_is_clean_under_ruff(command):
     """Over src/, tests/, workflow/scripts/ and benchmarks/ (pyproject.toml's [tool.ruff])."""
