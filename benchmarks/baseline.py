@@ -1,5 +1,7 @@
-"""The baseline exact Jaccard top-k: a chunked scipy sparse product and, per row,
-np.partition over its overlapping rows (benchmark-only; same results as `jaccard_topk`)."""
+"""The plain exact Jaccard top-k: a chunked scipy sparse product and, per row, np.partition
+over its overlapping rows. Kept out of the package because the pipeline never runs it: it is
+the baseline the benchmarks time `jaccard_topk` against and the reference the tests check its
+results against (it is checked itself against exact fractions)."""
 
 import numpy as np
 import scipy.sparse as sp

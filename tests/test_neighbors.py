@@ -6,9 +6,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from benchmarks import baseline
+from benchmarks.baseline import scipy_topk
 from neighborhoods import jaccard, seeds, vocabularies
 from neighborhoods import neighbors as nbmod
-from neighborhoods.jaccard import TieOrder, jaccard_topk, jaccard_topk_blocked, select_topk
+from neighborhoods.jaccard import TieOrder, jaccard_topk
 from neighborhoods.neighbors import metadata_neighbors
 from neighborhoods.parquet import IMAGES, NEIGHBORS, SPLIT
 from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
@@ -72,11 +74,11 @@ def test_jaccard_topk_matches_brute_force(seed, k):
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("k", [1, 5, 39])
-def test_blocked_reference_matches_brute_force(seed, k):
+def test_reference_matches_brute_force(seed, k):
     rng = np.random.default_rng(seed)
     sets = random_sets(rng, 40)
     ties = TieOrder.draw(rng.permutation(40), int(rng.integers(1 << 30)))
-    neighbors, similarity = jaccard_topk_blocked(as_matrix(sets), k, ties)
+    neighbors, similarity = scipy_topk(as_matrix(sets), k, ties)
     expected_nb, expected_sim = brute_force(sets, k, ties)
     np.testing.assert_array_equal(neighbors, expected_nb)
     np.testing.assert_array_equal(similarity, expected_sim)
@@ -107,7 +109,7 @@ def test_compiled_kernel_threshold_sample(monkeypatch):
     rng = np.random.default_rng(11)
     X = sp_random_binary(rng, 300, 12, 0.25)
     ties = TieOrder.draw(rng.permutation(300), int(rng.integers(1 << 30)))
-    expected = jaccard_topk_blocked(X, 7, ties)
+    expected = scipy_topk(X, 7, ties)
     for sample in (1, 7, 20, 512):
         monkeypatch.setattr(jaccard, "SAMPLE", sample)
         got = jaccard.jaccard_topk(X, 7, ties)
@@ -122,9 +124,9 @@ def sp_random_binary(rng, n, items, density):
 
 
 @pytest.mark.parametrize("k", [1, 10, 60])
-def test_compiled_kernel_matches_blocked_reference_on_larger_data(k):
+def test_compiled_kernel_matches_the_reference_on_larger_data(k):
     """Zipf-like items over 400 rows (bigger than the kernel's row chunks, so several chunks
-    and threads), against the dense-block reference."""
+    and threads), against the scipy reference."""
     rng = np.random.default_rng(k)
     n, vocab = 400, 40
     p = 1 / np.arange(1, vocab + 1)
@@ -132,20 +134,20 @@ def test_compiled_kernel_matches_blocked_reference_on_larger_data(k):
     X = binary_matrix([sorted(map(str, s)) for s in sets])
     ties = TieOrder.draw(rng.permutation(n), int(rng.integers(1 << 30)))
     got = jaccard_topk(X, k, ties)
-    expected = jaccard_topk_blocked(X, k, ties)
+    expected = scipy_topk(X, k, ties)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
 
 
-def test_blocks_do_not_change_the_result(monkeypatch):
+def test_chunks_do_not_change_the_reference(monkeypatch):
     rng = np.random.default_rng(7)
     sets = random_sets(rng, 30)
     ties = TieOrder.draw(rng.permutation(30), int(rng.integers(1 << 30)))
     whole = jaccard_topk(as_matrix(sets), 6, ties)
-    monkeypatch.setattr(jaccard, "BLOCK_ELEMENTS", 70)  # blocks of 2 rows, last one short
-    blocked = jaccard_topk_blocked(as_matrix(sets), 6, ties)
-    np.testing.assert_array_equal(whole[0], blocked[0])
-    np.testing.assert_array_equal(whole[1], blocked[1])
+    monkeypatch.setattr(baseline, "CHUNK", 4)  # chunks of 4 rows, last one short
+    chunked = scipy_topk(as_matrix(sets), 6, ties)
+    np.testing.assert_array_equal(whole[0], chunked[0])
+    np.testing.assert_array_equal(whole[1], chunked[1])
 
 
 def test_hand_worked_four_images():
@@ -178,15 +180,6 @@ def test_row_order_never_breaks_ties():
     shuffled_nb, shuffled_sim = jaccard_topk(as_matrix([sets[i] for i in p]), 8, shuffled_ties)
     np.testing.assert_array_equal(p[shuffled_nb], neighbors[p])
     np.testing.assert_array_equal(shuffled_sim, similarity[p])
-
-
-def test_select_topk_block():
-    sim = np.array([[0.5, 0.2, 0.5, 0.9, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0]])
-    keys = np.array([[4, 0, 2, 3, 1], [0, 1, 2, 3, 4]])
-    cols, vals = select_topk(sim, np.array([3, 0]), 3, keys)
-    np.testing.assert_array_equal(cols, [[4, 2, 0], [1, 2, 3]])
-    np.testing.assert_array_equal(vals, [[0.5, 0.5, 0.5], [0, 0, 0]])
-    assert sim[0, 3] == 0.9  # the caller's block is left alone
 
 
 def test_jaccard_topk_errors():

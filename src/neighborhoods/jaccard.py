@@ -20,10 +20,6 @@ import scipy.sparse as sp
 
 from neighborhoods.labels import check_binary
 
-# Elements of one dense (rows x n) similarity block; bounds memory per block to a few
-# arrays of this size (float64 similarities, int64 cumulative counts) whatever n is.
-BLOCK_ELEMENTS = 1 << 22
-
 # Overlapping rows per row whose k-th best similarity sets the compiled kernel's first threshold.
 SAMPLE = 512
 
@@ -89,37 +85,6 @@ class TieOrder:
         return cls(position, offset, stride)
 
 
-def select_topk(
-    sim: np.ndarray, self_col: np.ndarray, k: int, tie_key: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Top k columns per row of a dense similarity block, by similarity descending and, among
-    equal similarities, by `tie_key` (b, n) ascending; each row's own column is never chosen.
-
-    Any kernel that produces such blocks can reuse (or be tested against) this selection.
-    Returns (columns int64 (b, k), similarities float64 (b, k)).
-    """
-    b, n = sim.shape
-    if not 1 <= k < n:
-        raise ValueError(f"need 1 <= k < number of columns, got k={k} with {n} columns")
-    sim = np.array(sim, dtype=np.float64)
-    sim[np.arange(b), self_col] = -np.inf
-    kth = np.partition(sim, n - k, axis=1)[:, n - k, None]  # k-th largest per row
-    above = sim > kth
-    tied = sim == kth
-    missing = k - above.sum(axis=1)  # places left for the tied, per row: 1..k
-    tied_key = np.where(tied, tie_key, np.iinfo(np.int64).max)
-    cut = np.empty(b, dtype=np.int64)
-    for places in np.unique(missing):  # the places-th smallest key among each row's tied
-        rows = missing == places
-        cut[rows] = np.partition(tied_key[rows], places - 1, axis=1)[:, places - 1]
-    take = above | (tied & (tied_key <= cut[:, None]))
-    cols = np.nonzero(take)[1].reshape(b, k)
-    vals = np.take_along_axis(sim, cols, axis=1)
-    keys = np.take_along_axis(np.asarray(tie_key), cols, axis=1)
-    best = np.lexsort((keys, -vals), axis=1)
-    return np.take_along_axis(cols, best, axis=1), np.take_along_axis(vals, best, axis=1)
-
-
 def _check_topk_inputs(X: sp.spmatrix, k: int, ties: TieOrder) -> sp.csr_matrix:
     """X as a canonical 0/1 int32 CSR copy; errors name the fault."""
     X = sp.csr_matrix(X, dtype=np.int32, copy=True)
@@ -143,9 +108,9 @@ def jaccard_topk(X: sp.spmatrix, k: int, ties: TieOrder) -> tuple[np.ndarray, np
 
     Runs the compiled sparse kernel (`_topk_kernel`): per row, intersections are counted by one
     scatter over the inverted index into a dense counter, and the k best are kept in a heap
-    with exact rational comparison. It returns exactly what `jaccard_topk_blocked` (the plain
-    dense-block reference) returns. Memory beyond the inputs and outputs: two n-long int32
-    arrays per thread.
+    with exact rational comparison. It returns exactly what the plain reference the tests and
+    benchmarks check it against (`benchmarks.baseline.scipy_topk`) returns. Memory beyond the
+    inputs and outputs: two n-long int32 arrays per thread.
     """
     X = _check_topk_inputs(X, k, ties)
     n = X.shape[0]
@@ -332,27 +297,3 @@ def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, offset, stride, inv
             out_a[i] = ha
             out_u[i] = hu
     return out_pos, out_a, out_u
-
-
-def jaccard_topk_blocked(X: sp.spmatrix, k: int, ties: TieOrder) -> tuple[np.ndarray, np.ndarray]:
-    """`jaccard_topk` the plain way: dense (rows x n) similarity blocks from a scipy sparse
-    product, then `select_topk` with each query's tie keys. The reference the compiled kernel
-    is tested against."""
-    X = _check_topk_inputs(X, k, ties)
-    n = X.shape[0]
-    sizes = np.diff(X.indptr).astype(np.float64)
-    columns = X.T.tocsr()
-    neighbors = np.empty((n, k), dtype=np.int64)
-    similarity = np.empty((n, k), dtype=np.float32)
-    block = max(1, BLOCK_ELEMENTS // n)
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        rows = np.arange(start, stop)
-        inter = (X[start:stop] @ columns).toarray().astype(np.float64)
-        union = sizes[start:stop, None] + sizes[None, :] - inter
-        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-        keys = ties.key(rows[:, None], np.arange(n)[None, :])
-        cols, vals = select_topk(sim, rows, k, keys)
-        neighbors[start:stop] = cols
-        similarity[start:stop] = vals
-    return neighbors, similarity
