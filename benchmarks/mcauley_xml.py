@@ -178,7 +178,7 @@ def measure(path: Path, out: Path) -> list[list]:
     size = path.stat().st_size / 2**20
     return [
         [
-            f"read {reading[2]} photos to metadata.parquet (rule nuswide_metadata)",
+            f"read {int(reading[2]):,} photos to metadata.parquet (rule nuswide_metadata)",
             reading[0],
             reading[1],
             declared_mem_mb(),

@@ -126,6 +126,10 @@ def test_public_inputs_build_table2_and_group_rows_without_images_or_key(release
     everything = snakemake(workdir, "--dry-run")
     assert why in everything and "Left out of `all`" in everything
     assert "meta=sets" not in everything and "meta=groups" in everything
+    galleries = {**config, "flickr": {**config["flickr"], "sets_from": "galleries"}}
+    (workdir / "galleries.yaml").write_text(yaml.safe_dump(galleries))
+    stand_in = snakemake(workdir, "--dry-run", "--configfile", str(workdir / "galleries.yaml"))
+    assert "Left out" not in stand_in and "meta=sets" in stand_in  # the galleries, named as such
     jobs = planned_jobs(snakemake(workdir, "table2", "table3", "--dry-run"))
     assert jobs["nuswide_metadata"] == jobs["import_features"] == 1
     assert not (IMAGE_RULES | {"flickr_crawl"}) & set(jobs)
