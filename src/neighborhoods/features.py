@@ -198,6 +198,27 @@ def extract(
     return {"reused": len(paths) - int(todo.size), "extracted": int(todo.size)}
 
 
+def extract_for_job(images: str | Path, image_root: str | Path, backbone: str, snakemake_job) -> dict:
+    """`extract` with the wiring the two feature rules share (rule features, rule
+    annotate_features), so their scripts pass only what differs: `snakemake_job` (the script's
+    `snakemake` object) gives the features and sources outputs, the optional weights (and
+    manifest) inputs, and batch_size, workers, device and max_pixels as params."""
+    params, output = snakemake_job.params, snakemake_job.output
+    return extract(
+        images,
+        image_root,
+        output.features,
+        backbone=backbone,
+        batch_size=params.batch_size,
+        workers=params.workers,
+        device=params.device,
+        weights=snakemake_job.input.weights or None,
+        image_manifest=snakemake_job.input.get("manifest"),
+        sources_path=output.sources,
+        max_pixels=params.max_pixels,
+    )
+
+
 def _extract_rows(
     net,
     files: ImageFiles,
