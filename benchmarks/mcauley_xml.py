@@ -202,11 +202,11 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         write(path, args.photos, with_sets=not args.without_sets)
         print(f"wrote {path} ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - start:.0f} s")
+    load = os.getloadavg()[0]  # other work on the machine slows the wall times, not the memory
     rows = measure(path, args.work / "metadata.parquet")
-    body = (
-        page.header(page.machine(), f"{args.photos:,} photos, {path.stat().st_size / 2**20:,.0f} MiB")
-        + "\n\n"
-    )
+    size = path.stat().st_size / 2**20
+    extra = f"{args.photos:,} photos, {size:,.0f} MiB; load average {load:.1f} at the start"
+    body = page.header(page.machine(), extra) + "\n\n"
     body += page.markdown(
         ["step", "wall (s)", "peak memory (MiB)", "declared mem_mb"],
         [[what, f"{s:.1f}", f"{mib:,.0f}", declared] for what, s, mib, declared in rows],
