@@ -81,7 +81,7 @@ def image_table(tmp_path_factory):
     return images, root, ids, paths
 
 
-@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.slow)])
 def test_extract_matches_direct_forward(image_table, classifier, tmp_path, workers):
     images, root, ids, paths = image_table
     out = tmp_path / "features" / "efficientnet_lite0.parquet"
@@ -107,7 +107,7 @@ def test_extract_matches_direct_forward(image_table, classifier, tmp_path, worke
     np.testing.assert_allclose(got, expected.numpy(), atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.slow)])
 def test_missing_image_names_file_and_row(image_table, tmp_path, workers):
     images, root, ids, paths = image_table
     table = parquet.read(images, parquet.IMAGES)
@@ -144,6 +144,7 @@ def test_missing_torchvision_weights_say_where_and_how(tmp_path, monkeypatch):
         load_backbone("alexnet", weights=tmp_path / "nowhere.pth")
 
 
+@pytest.mark.slow
 def test_alexnet_from_hub_cache_gives_fc7(tmp_path, monkeypatch):
     """The cached file is found and loaded; the feature is fc7 after its ReLU, not the logits."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
@@ -220,6 +221,7 @@ def test_a_rerun_extracts_only_new_and_changed_images(own_images, classifier, tm
         )
 
 
+@pytest.mark.slow
 def test_rows_are_reused_only_from_the_same_weights_and_a_consistent_pair(own_images, tmp_path):
     images, root, _, _ = own_images
     out = tmp_path / "efficientnet_lite0.parquet"

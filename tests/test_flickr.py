@@ -223,6 +223,7 @@ def _wait_for_answers(cache: Path, n: int, process: subprocess.Popen) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_crawl_resumes_without_asking_again(tmp_path, sig):
     """Killed halfway and run again: every call answered once (SIGKILL may lose the one in flight)."""
