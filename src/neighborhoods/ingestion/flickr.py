@@ -490,12 +490,7 @@ def read_metadata_table(path: str | Path, policy: str = "stop") -> pa.Table:
         rows, problems = _parquet_rows(path), []
     else:
         rows, problems = _csv_rows(path)
-    unnamed = [p for p in problems if p.row < 0]
-    if unnamed:
-        raise nuswide.ReleaseError(
-            f"{len(unnamed)} line(s) of {path} name no photo, so their photo cannot be dropped and counted; "
-            f"this stops the run under every bad_lines policy:\n{nuswide.quote(unnamed)}"
-        )
+    nuswide.refuse_unnamed(problems, path)
     nuswide.apply_policy(problems, policy, "the metadata table")
     bad = {p.row for p in problems}
     records = [{"photo_id": photo, "status": "bad_line"} for photo in bad]

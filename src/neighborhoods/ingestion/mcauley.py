@@ -196,11 +196,6 @@ def _check(path: Path, problems: list, policy: str) -> dict:
         )
         for o, expected, found, photo in problems
     ]
-    unnamed = [p for p in named if p.row < 0]
-    if unnamed:
-        raise nuswide.ReleaseError(
-            f"{len(unnamed)} record(s) of {path} name no photo, so their photo cannot be dropped and "
-            f"counted; this stops the run under every bad_lines policy:\n{nuswide.quote(unnamed)}"
-        )
+    nuswide.refuse_unnamed(named, path, "record")
     nuswide.apply_policy(named, policy, "the McAuley-Leskovec XML")
     return {"bad_records": len(named)}

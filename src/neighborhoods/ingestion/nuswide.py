@@ -251,6 +251,17 @@ def quote(problems: list[Problem]) -> str:
     return "\n".join(str(p) for p in problems[:SHOWN]) + more
 
 
+def refuse_unnamed(problems: list[Problem], path, unit: str = "line") -> None:
+    """A bad line or record whose photo id cannot be read names no photo to drop and count, so
+    it stops the run under every bad_lines policy."""
+    unnamed = [p for p in problems if p.row < 0]
+    if unnamed:
+        raise ReleaseError(
+            f"{len(unnamed)} {unit}(s) of {path} name no photo, so their photo cannot be dropped and "
+            f"counted; this stops the run under every bad_lines policy:\n{quote(unnamed)}"
+        )
+
+
 def apply_policy(problems: list[Problem], policy: str, source: str = "the release") -> None:
     """Under 'stop', raise with the first bad lines; under 'drop', log every one, and how many
     each file had."""

@@ -28,25 +28,30 @@ def _subset_ids(split_path, subset: str) -> np.ndarray:
     return ids[subsets == subset]
 
 
+def _scores_pair(inputs):
+    """The concepts, labels by id, and the model's and visual only's test scores, row-aligned
+    on the model's image ids (`inputs`: a figure job's images, concepts and two scores files)."""
+    concepts = read_concepts(inputs.concepts)
+    labels = _labels_by_id(inputs.images, concepts)
+    ids, model = parquet.read_scores(inputs.model_scores)
+    visual_ids, visual = parquet.read_scores(inputs.visual_scores)
+    order = pd.Index(visual_ids).get_indexer(ids)
+    if (order < 0).any():
+        raise ValueError(f"{inputs.model_scores} and {inputs.visual_scores} score different images")
+    return concepts, labels, ids, model, visual[order]
+
+
 def figure5(stem, *, inputs, highlight) -> None:
     """Precision-recall and per-label AP on one split's test subset; `inputs` names the images,
     concepts, split, and the model's and visual only's scores (rule fig5)."""
-    images, split = inputs.images, inputs.split
-    model_scores, visual_scores = inputs.model_scores, inputs.visual_scores
-    concepts = read_concepts(inputs.concepts)
-    labels = _labels_by_id(images, concepts)
-    model_ids, model = parquet.read_scores(model_scores)
-    visual_ids, visual = parquet.read_scores(visual_scores)
-    order = pd.Index(visual_ids).get_indexer(model_ids)
-    if (order < 0).any():
-        raise ValueError(f"{model_scores} and {visual_scores} score different images")
-    frequency = np.mean([labels[int(i)] for i in _subset_ids(split, "train")], axis=0)
+    concepts, labels, ids, model, visual = _scores_pair(inputs)
+    frequency = np.mean([labels[int(i)] for i in _subset_ids(inputs.split, "train")], axis=0)
     figures.figure5(
         stem,
         concepts=concepts,
-        y_true=np.stack([labels[int(i)] for i in model_ids]),
+        y_true=np.stack([labels[int(i)] for i in ids]),
         model_scores=model,
-        visual_scores=visual[order],
+        visual_scores=visual,
         label_frequency=frequency,
         highlight=tuple(highlight),
     )
@@ -300,12 +305,7 @@ def figure4(stem, *, inputs, image_root, examples: int = 6) -> None:
     """The test images where the model's top 3 gains most over visual only, with 6 neighbors;
     `inputs` names the images, concepts, neighbors and both scores files (rule fig4)."""
     images, neighbors = inputs.images, inputs.neighbors
-    model_scores, visual_scores = inputs.model_scores, inputs.visual_scores
-    concepts = read_concepts(inputs.concepts)
-    labels = _labels_by_id(images, concepts)
-    ids, model = parquet.read_scores(model_scores)
-    visual_ids, visual = parquet.read_scores(visual_scores)
-    visual = visual[pd.Index(visual_ids).get_indexer(ids)]
+    concepts, labels, ids, model, visual = _scores_pair(inputs)
     truth = np.stack([labels[int(i)] for i in ids])
     top = {
         name: np.argsort(-s, axis=1, kind="stable")[:, :3]
