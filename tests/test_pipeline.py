@@ -180,8 +180,15 @@ def test_learning_curves_train_on_fractions_with_validation_and_test_fixed(built
         assert set(spaces["nbrvote-tags-tau300-M6-logits"]["space"]) == {"logits"}
         assert all(table["chosen"].sum() == 1 for table in spaces.values())
     table = (results / "tables" / "learning_curves.md").read_text()
-    for text in ("120 (100%)", "60 (50%)", "image path alone", "(logits)", "h 16", "paired differences"):
+    for text in (
+        f"{n:,} (100%)",
+        f"{round(n / 2):,} (50%)",
+        "image path alone",
+        "(logits)",
+        "paired differences",
+    ):
         assert text in table
+    assert re.search(r"lr 0\.01, h (16|32), L2 0\.003", table)
     curve = pd.read_csv(results / "tables" / "learning_curves.csv")
     assert len(curve) == 2 * 6 and set(curve["percent"]) == {50, 100}
     # The largest fraction's points are the plain experiments' runs, the same files Table 2 reads.

@@ -30,7 +30,14 @@ TINY = {
     "splits": {"count": 1, "train": 0.5, "val": 0.25},
     "features": {"batch_size": 40, "workers": 0, "device": "auto"},
     "neighbors": {"tau": 100, "max_rank": 4},
-    "model": {"hidden": 16, "epochs": 1, "device": "cpu", "M": 4},
+    "model": {
+        "hidden": 16,
+        "max_epochs": 1,
+        "patience": 1,
+        "learning_rates": [1.0e-3],
+        "device": "cpu",
+        "M": 4,
+    },
     "sweeps": {"m": [1, 3], "M": [3, 4]},  # every M within max_rank, as the config checks ask
 }
 # synthesize, then split and features side by side: three SLURM jobs, one asking for a GPU.
