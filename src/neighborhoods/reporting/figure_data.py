@@ -171,7 +171,7 @@ def _training_cells(histories: list[str] | None, method: str) -> dict:
         "updates": f"{np.mean([run['updates'] for run in runs]):,.0f}",
         "best epoch": f"{np.mean([run['best_epoch'] for run in runs]):.1f}",
         "chosen": "; ".join(settings),
-        "stopped on": ", ".join(f"{stop} {count}" for stop, count in stops.items()),
+        "stopped on": ", ".join(f"{stop} ({count}/{len(runs)})" for stop, count in stops.items()),
     }
 
 

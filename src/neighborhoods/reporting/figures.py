@@ -228,7 +228,7 @@ def figure8(stem, overlap: pd.DataFrame, baseline: dict) -> None:
 
 CURVE_STYLES = {  # method -> (label, color, marker)
     "visual": ("visual only", VISUAL_COLOR, "s"),
-    "imagepath": ("image path alone (no neighbors)", "tab:gray", "D"),
+    "imagepath": ("image path alone (no neighbors)", "tab:brown", "D"),
     "vote_logits": ("image neighborhoods + CNN voting (logits)", "tab:red", "v"),
     "nbrvote": ("image neighborhoods + CNN voting (tuned)", "tab:orange", "^"),
     "model": ("our model: tag neighbors", MODEL_COLOR, "o"),
