@@ -198,5 +198,5 @@ def test_learning_curves_train_on_fractions_with_validation_and_test_fixed(built
     ]
     assert at_full["mAP_L"] == pytest.approx(sum(v["mAP_L"] for v in visual) / 2)
     gaps = pd.read_csv(results / "tables" / "learning_curves_gaps.csv", dtype=str)
-    assert gaps["train %"].tolist() == ["50", "100"] and gaps.shape[1] == 6
+    assert gaps["train %"].tolist() == ["50", "100"] and gaps.shape[1] == 7
     assert Image.open(results / "figures" / "learning_curves.png").size[0] > 500

@@ -229,6 +229,7 @@ CURVE_GAPS = (
     ("tuned", "nbrvote"),
     ("model", "vote_logits"),
     ("model", "imagepath"),
+    ("nbrvote", "visual"),
     ("imagepath", "visual"),
 )
 
