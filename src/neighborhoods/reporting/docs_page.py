@@ -29,7 +29,8 @@ def cpu_name() -> str:
 
 
 def commit(repository: str | Path) -> str:
-    """The checkout's commit, marked when it has uncommitted changes; 'unknown' outside git."""
+    """The checkout's commit, marked when it has uncommitted changes other than the results
+    pages (the docs job deletes and rewrites them); 'unknown' outside git."""
 
     def git(*args: str) -> str:
         return subprocess.run(
@@ -38,9 +39,8 @@ def commit(repository: str | Path) -> str:
 
     try:
         head = git("rev-parse", "--short=10", "HEAD")
-        return head + (
-            " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
-        )
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs/results")
+        return head + (" (with uncommitted changes)" if changed else "")
     except (subprocess.CalledProcessError, FileNotFoundError):
         return "unknown"
 
