@@ -27,6 +27,15 @@ def run_file(test_neighbors: str | None = None, name: str = "metrics.json") -> s
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Two experiments compared split by split (tables/comparison)."""
+
+    label: str
+    ours: str
+    theirs: str
+
+
+@dataclass(frozen=True)
 class Row:
     key: str  # unique within its table; names the row's input files
     label: str
@@ -71,15 +80,6 @@ class Point:
     @property
     def metrics(self) -> str:
         return run_file(self.test_neighbors)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Two experiments compared split by split (tables/comparison)."""
-
-    label: str
-    ours: str
-    theirs: str
 
 
 class Protocol:
