@@ -113,7 +113,7 @@ def predict(
     return torch.cat(out).numpy()
 
 
-def test_scores(
+def score_test_subset(
     model, data: SplitData, experiment: Experiment, settings: TrainingSettings, seed: int
 ) -> np.ndarray:
     """The test subset's scores, as every scoring job computes them (`seed`: the split's

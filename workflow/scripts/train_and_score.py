@@ -32,5 +32,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         data=data,
     )
     history.to_parquet(snakemake.output.history)
-    scores = train.test_scores(model, data, experiment, settings, seeds.prediction(snakemake.params.seed, k))
+    scores = train.score_test_subset(
+        model, data, experiment, settings, seeds.prediction(snakemake.params.seed, k)
+    )
     evaluation.write_test_scores(data, scores, snakemake.input, snakemake.output)
