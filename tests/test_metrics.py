@@ -195,4 +195,6 @@ def test_written_scores_are_evaluated_against_the_images_table(tmp_path):
     assert ids.tolist() == [30, 10] and np.array_equal(read_back, scores)
     truth = np.array([[1, 0, 0, 1], [1, 0, 1, 0]], dtype=bool)
     assert written == evaluate(truth, scores.astype(np.float64))
-    assert json.loads((tmp_path / "m.json").read_text()) == written
+    saved = json.loads((tmp_path / "m.json").read_text())
+    # Beside the metrics, where and with what the job ran (tests/test_provenance.py).
+    assert saved == {**written, "provenance": saved["provenance"]} and saved["provenance"]["cpu"]

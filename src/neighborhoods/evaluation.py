@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neighborhoods import labels, metrics, parquet
+from neighborhoods import labels, metrics, parquet, provenance
 
 
 def evaluate_scores(images_path: str | Path, concepts_path: str | Path, scores_path: str | Path) -> dict:
@@ -28,9 +28,10 @@ def write_metrics(
     images_path: str | Path, concepts_path: str | Path, scores_path: str | Path, out_path: str | Path
 ) -> dict:
     """Evaluate a scores file as written (so the metrics describe exactly that file) and
-    save them as JSON; the scoring jobs call this, which saves one job per scores file."""
+    save them as JSON, with where and with what the job ran (`provenance`, under its key);
+    the scoring jobs call this, which saves one job per scores file. Returns the metrics."""
     result = evaluate_scores(images_path, concepts_path, scores_path)
-    Path(out_path).write_text(json.dumps(result, indent=2))
+    Path(out_path).write_text(json.dumps(provenance.stamped(result), indent=2))
     return result
 
 

@@ -1,4 +1,4 @@
-from neighborhoods import evaluation, experiments, job, model_inputs, seeds, train
+from neighborhoods import evaluation, experiments, job, model_inputs, provenance, seeds, train
 from neighborhoods.settings import TrainingSettings
 
 # One job trains and scores the test subset: a second job would only start Python and torch
@@ -31,7 +31,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         seed=seed,
         data=data,
     )
-    history.to_parquet(snakemake.output.history)
+    provenance.write_parquet(history, snakemake.output.history)
     scores = train.score_test_subset(
         model, data, experiment, settings, seeds.prediction(snakemake.params.seed, k)
     )
