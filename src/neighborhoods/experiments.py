@@ -14,6 +14,13 @@ A name is one readable path component that says how a result was built.
 | `nbr-<neighbors>-m<m>-M<M>`   | the neighborhood model: m of the M nearest per sample     |
 | `nbr-tags-tau<N>-...-tagvec`  | the same with the image's tag vector in the hidden state  |
 | `nbr-...-tuned`               | hidden size and L2 chosen on validation from a small grid |
+| `nbr-...-nbronly`             | the model without its image branch: W_y v_z alone         |
+| `nbr-...-meanpool`            | v_z the mean over the neighborhood instead of the max     |
+| `nbr-...-zinit-imagepath`     | W_z, b_z started from the trained image path's W_x, b_x   |
+| `nbr-...-zinit-visual`        | W_z's first L rows started from the visual-only classifier |
+| `nbrvote-...-perlabel`        | voting with its mix alpha chosen per label on validation  |
+| `nbrvote-...-nbronly`         | voting with alpha = 1: the neighbors' visual scores alone |
+| `oracle-<neighbors>-M<M>`     | the control's posterior from its planted parameters       |
 | `<visual, imagepath, nbrvote, nbr>-train<P>` | trained on P% (1..99) of the labelled training images |
 
 | neighbors                     | ranked by                                                 |
@@ -60,7 +67,17 @@ TRAINED = {
     "imagepath": "features",
     "neighborhood": "features",
 }
-KINDS = ("visual", "upper", "knn", "tagonly", "imagepath", "nbrvote", "neighborhood")
+KINDS = ("visual", "upper", "knn", "tagonly", "imagepath", "nbrvote", "neighborhood", "oracle")
+# Named experiments next to the paper's rows, never in place of them: how the model's neighbor
+# branch starts or pools, or what it is without its image branch; how voting mixes.
+MODEL_VARIANTS = ("nbronly", "meanpool", "zinit-imagepath", "zinit-visual")
+VOTE_VARIANTS = ("perlabel", "nbronly")
+# The trained model a variant's W_z starts from (same split, same fraction).
+STARTS_FROM = {"zinit-imagepath": "imagepath", "zinit-visual": "visual"}
+
+
+def _variants(names: tuple[str, ...]) -> str:
+    return "(?:-(?P<variant>" + "|".join(re.escape(name) for name in names) + "))?"
 
 
 def _plain(pattern: str) -> str:
@@ -96,12 +113,14 @@ _EXPERIMENTS = {
     "tagonly": rf"tagonly-tau(?P<tau>{POSITIVE})",
     "imagepath": rf"imagepath{TRAIN}",
     "nbrvote": (
-        rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE})(?P<logits>-logits)?{TRAIN}"
+        rf"nbrvote-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE})(?P<logits>-logits)?"
+        rf"{_variants(VOTE_VARIANTS)}{TRAIN}"
     ),
     "neighborhood": (
         rf"nbr-(?P<meta>{_any_neighbors(named=False)})-m(?P<m>{POSITIVE})-M(?P<M>{POSITIVE})"
-        rf"(?P<tagvec>-tagvec)?(?P<tuned>-tuned)?{TRAIN}"
+        rf"(?P<tagvec>-tagvec)?(?P<tuned>-tuned)?{_variants(MODEL_VARIANTS)}{TRAIN}"
     ),
+    "oracle": rf"oracle-(?P<meta>{_any_neighbors(named=False)})-M(?P<M>{POSITIVE})",
 }
 
 
@@ -114,12 +133,15 @@ def experiment_pattern(*kinds: str, max_rank: int) -> str:
     """The wildcard constraint for experiment names of the given kinds (default: all)."""
     neighbors = neighbors_pattern()
     train = _plain(TRAIN)
+    model_variants, vote_variants = _plain(_variants(MODEL_VARIANTS)), _plain(_variants(VOTE_VARIANTS))
     strict = {
-        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)})(?:-logits)?{train}",
+        "nbrvote": rf"nbrvote-(?:{neighbors})-M(?:{at_most(max_rank)})(?:-logits)?{vote_variants}{train}",
         "neighborhood": (
-            rf"nbr-(?:{neighbors})-(?:{_pairs(max_rank)})(?:-tuned)?{train}"
-            rf"|nbr-(?:{neighbors_pattern('tags')})-(?:{_pairs(max_rank)})-tagvec(?:-tuned)?{train}"
+            rf"nbr-(?:{neighbors})-(?:{_pairs(max_rank)})(?:-tuned)?{model_variants}{train}"
+            rf"|nbr-(?:{neighbors_pattern('tags')})-(?:{_pairs(max_rank)})-tagvec(?:-tuned)?"
+            rf"{model_variants}{train}"
         ),
+        "oracle": rf"oracle-(?:{neighbors})-M(?:{at_most(max_rank)})",
     }
     return "|".join(f"(?:{strict.get(kind) or _plain(_EXPERIMENTS[kind])})" for kind in kinds or KINDS)
 
@@ -175,16 +197,23 @@ class Experiment:
     tuned: bool = False  # hidden size and L2 chosen on validation (the neighborhood model)
     train: int = 100  # percent of the labelled training images it learns from
     logits: bool = False  # voting averages logits only, as the paper does (else chosen on val)
+    variant: str | None = None  # of MODEL_VARIANTS (the model) or VOTE_VARIANTS (voting)
 
     @property
     def name(self) -> str:
         if self.model == "tagonly":
             return f"tagonly-tau{self.tau}"
-        suffix = "-tuned" * self.tuned + (f"-train{self.train}" if self.train < 100 else "")
+        suffix = (
+            "-tuned" * self.tuned
+            + (f"-{self.variant}" if self.variant else "")
+            + (f"-train{self.train}" if self.train < 100 else "")
+        )
         if self.model == "nbrvote":
             return f"nbrvote-{self.meta}-M{self.M}" + "-logits" * self.logits + suffix
         if self.model == "neighborhood":
             return f"nbr-{self.meta}-m{self.m}-M{self.M}" + "-tagvec" * self.tag_vector + suffix
+        if self.model == "oracle":
+            return f"oracle-{self.meta}-M{self.M}" + suffix
         return self.model + suffix
 
     @property
@@ -226,6 +255,7 @@ def _build(name: str, model: str, fields: dict) -> Experiment:
         bool(fields.get("tuned")),
         train,
         bool(fields.get("logits")),
+        fields.get("variant"),
     )
 
 
@@ -275,6 +305,26 @@ def on_fraction(name: str, percent: int) -> str:
     if not 1 <= percent <= 100:
         raise ValueError(f"a training fraction is a percent in 1..100, got {percent}")
     return replace(experiment, train=percent).name
+
+
+def variant(name: str, which: str) -> str:
+    """The model or voting experiment `name` in one of its named variants."""
+    experiment = parse(name)
+    allowed = {"neighborhood": MODEL_VARIANTS, "nbrvote": VOTE_VARIANTS}.get(experiment.model, ())
+    if which not in allowed:
+        raise ValueError(f"{name!r} has no variant {which!r}; it has {', '.join(allowed) or 'none'}")
+    return replace(experiment, variant=which).name
+
+
+def oracle(meta: str, M: int) -> str:
+    return parse(f"oracle-{meta}-M{M}").name
+
+
+def starts_from(name: str) -> str | None:
+    """The trained experiment a variant's W_z starts from, on the same fraction (else None)."""
+    experiment = parse(name)
+    start = STARTS_FROM.get(experiment.variant) if experiment.model == "neighborhood" else None
+    return None if start is None else on_fraction(start, experiment.train)
 
 
 def tuned(name: str) -> str:

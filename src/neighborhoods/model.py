@@ -20,23 +20,42 @@ class NeighborhoodModel(nn.Module):
     """s(x, z) = W_y [ReLU(W_x phi(x) + b_x) ; max_i ReLU(W_z phi(z_i) + b_z)] + b_y.
 
     With `tag_dim > 0` the image's binary tag vector is appended to the hidden state
-    (the paper's "tag neighbors + tag vector" row).
+    (the paper's "tag neighbors + tag vector" row). Two diagnostics of the neighbor branch
+    change it, never the paper's row: `pool="mean"` averages over the neighborhood instead of
+    taking the max, and `image_branch=False` drops v_x, leaving W_y v_z.
     """
 
     def __init__(
-        self, feature_dim: int, n_labels: int, hidden: int = 500, dropout: float = 0.5, tag_dim: int = 0
+        self,
+        feature_dim: int,
+        n_labels: int,
+        hidden: int = 500,
+        dropout: float = 0.5,
+        tag_dim: int = 0,
+        *,
+        pool: str = "max",
+        image_branch: bool = True,
     ):
         super().__init__()
-        self.image = _he_init(nn.Linear(feature_dim, hidden))
+        if pool not in ("max", "mean"):
+            raise ValueError(f"pool must be 'max' or 'mean', got {pool!r}")
+        self.image = _he_init(nn.Linear(feature_dim, hidden)) if image_branch else None
         self.neighbor = _he_init(nn.Linear(feature_dim, hidden))
-        self.output = _he_init(nn.Linear(2 * hidden + tag_dim, n_labels))
+        self.output = _he_init(nn.Linear((1 + image_branch) * hidden + tag_dim, n_labels))
         self.dropout = nn.Dropout(dropout)
         self.tag_dim = tag_dim
+        self.pool = pool
+
+    def _pool(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden.amax(dim=1) if self.pool == "max" else hidden.mean(dim=1)
+
+    def _image_state(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [] if self.image is None else [torch.relu(self.image(x))]
 
     def hidden_states(self, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """v_x (B, h) and v_z (B, h) for features x (B, d) and neighborhoods z (B, m, d)."""
         v_x = torch.relu(self.image(x))
-        v_z = torch.relu(self.neighbor(z)).amax(dim=1)
+        v_z = self._pool(torch.relu(self.neighbor(z)))
         return v_x, v_z
 
     def averaged(
@@ -45,24 +64,38 @@ class NeighborhoodModel(nn.Module):
         """Test-time scores: the mean of f(x, z) over neighborhoods that pick, per image, the
         columns `choices[s]` (B, m) of its M candidates z (B, M, d). The hidden states of all
         M candidates are computed once, so each extra neighborhood costs only a max and W_y."""
-        v_x = torch.relu(self.image(x))
+        v_x = self._image_state(x)
         hidden = torch.relu(self.neighbor(z))
         total = 0
         for choice in choices:
             picked = hidden.gather(1, choice[..., None].expand(-1, -1, hidden.shape[2]))
-            parts = [v_x, picked.amax(dim=1)] + ([tags] if self.tag_dim else [])
+            parts = [*v_x, self._pool(picked)] + ([tags] if self.tag_dim else [])
             total = total + self.output(torch.cat(parts, dim=1))
         return total / len(choices)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor, tags: torch.Tensor | None = None) -> torch.Tensor:
-        v_x, v_z = self.hidden_states(x, z)
-        parts = [self.dropout(v_x), self.dropout(v_z)]
+        v_z = self._pool(torch.relu(self.neighbor(z)))
+        parts = [self.dropout(v) for v in (*self._image_state(x), v_z)]
         if self.tag_dim:
             parts.append(tags)
         return self.output(torch.cat(parts, dim=1))
 
+    def start_neighbor_branch(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        """W_z and b_z start from a trained layer's rows (its first rows, if it has fewer than h):
+        the image path's W_x, or the visual-only classifier's one row per label."""
+        rows = weight.shape[0]
+        if rows > self.neighbor.weight.shape[0] or weight.shape[1] != self.neighbor.weight.shape[1]:
+            raise ValueError(
+                f"cannot start W_z {tuple(self.neighbor.weight.shape)} "
+                f"from a layer of shape {tuple(weight.shape)}"
+            )
+        with torch.no_grad():
+            self.neighbor.weight[:rows] = weight
+            self.neighbor.bias[:rows] = bias
+
     def weight_matrices(self) -> list[torch.Tensor]:
-        return [self.image.weight, self.neighbor.weight, self.output.weight]
+        image = [] if self.image is None else [self.image.weight]
+        return [*image, self.neighbor.weight, self.output.weight]
 
 
 class ImagePath(nn.Module):

@@ -71,11 +71,13 @@ class Table:
 
 @dataclass(frozen=True)
 class Point:
-    """One point of a sweep: the swept value, and the run file that measures it."""
+    """One point of a sweep: the swept value, and the run file that measures it (on the first
+    `splits` splits, for the learning curves; None: the sweep's own)."""
 
     value: int
     experiment: str
     test_neighbors: str | None = None
+    splits: int | None = None
 
     @property
     def metrics(self) -> str:
@@ -92,6 +94,8 @@ class Protocol:
     ):
         self.missing, self.names = dict(missing or {}), dict(names or {})
         self.left_out: list[str] = []  # what needs a missing kind, as the dry run lists it
+        self.control = config["dataset"] == "control"
+        self.split_count = config["splits"]["count"]
         model, sweeps = config["model"], config["sweeps"]
         self.m, self.M = model["m"], model["M"]
         self.tau = config["neighbors"]["tau"]
@@ -115,7 +119,7 @@ class Protocol:
         ]
         self.sweeps = self._sweeps(sweeps)
         self.overlaps = self._overlaps(sweeps)
-        self.curves = self._curves(config["curves"]["fractions"])
+        self.curves = self._curves(config["curves"])
         self.comparisons = self._comparisons()
         # What `all` builds (Snakefile): the targets whose experiments need no missing kind.
         self.in_all = [target for target in ALL if not self._lacks(target)]
@@ -216,22 +220,62 @@ class Protocol:
             Point(p, model, None if p == 100 else experiments.tag_split(size, p)) for p in sweeps["overlap"]
         )
 
-    def _curves(self, fractions: list[int]) -> dict[str, tuple[Point, ...]]:
-        """The learning curves: each method at each percent of the training images. Voting
+    def curve_methods(self) -> dict[str, str]:
+        """Every method a learning curve can show, by key (`curves.methods`), at 100%. Voting
         appears in the paper's form (logits) and tuned (logits or probabilities, chosen on
-        validation); the image path alone tells what the hidden layer adds without neighbors."""
+        validation); the image path alone tells what the hidden layer adds without neighbors;
+        the variants diagnose the model's neighbor branch; the oracle is the control's ceiling."""
         tags = self.neighbors["tags"]
-        methods = {
+        vote = experiments.neighborhood_vote(tags, self.M)
+        return {
             "visual": self.visual,
             "imagepath": experiments.IMAGE_PATH,
             "vote_logits": experiments.neighborhood_vote(tags, self.M, logits=True),
-            "nbrvote": experiments.neighborhood_vote(tags, self.M),
+            "nbrvote": vote,
+            "vote_perlabel": experiments.variant(vote, "perlabel"),
+            "vote_nbronly": experiments.variant(vote, "nbronly"),
             "model": self.tag_model,
             "tuned": experiments.tuned(self.tag_model),
+            **{
+                f"model_{name.replace('-', '_')}": experiments.variant(self.tag_model, name)
+                for name in experiments.MODEL_VARIANTS
+            },
+            "oracle": experiments.oracle(tags, self.M),
         }
+
+    def _curves(self, curves: dict) -> dict[str, tuple[Point, ...]]:
+        """The learning curves: each method of `curves.methods` at each percent of the training
+        images, on the first `curves.splits` splits (one count, or one per fraction in the
+        order of `curves.fractions`). The oracle trains nothing: it is the same at every percent."""
+        fractions, splits = curves["fractions"], curves["splits"]
+        if isinstance(splits, list) and len(splits) != len(fractions):
+            raise ValueError(
+                f"curves.splits lists {len(splits)} counts but curves.fractions {len(fractions)} "
+                "fractions: give one count, or one per fraction"
+            )
+        counts = splits if isinstance(splits, list) else [splits] * len(fractions)
+        splits = dict(zip(fractions, counts, strict=True))
+        if max(splits.values()) > self.split_count:
+            raise ValueError(
+                f"curves.splits asks for {max(splits.values())} splits, "
+                f"but splits.count is {self.split_count}"
+            )
+        names = self.curve_methods()
+        if "oracle" in curves["methods"] and not self.control:
+            raise ValueError(
+                "curves.methods holds oracle, which needs the parameters the control planted: "
+                "dataset control only"
+            )
         return {
-            method: tuple(Point(p, experiments.on_fraction(name, p)) for p in sorted(fractions))
-            for method, name in methods.items()
+            method: tuple(
+                Point(
+                    p,
+                    names[method] if method == "oracle" else experiments.on_fraction(names[method], p),
+                    splits=splits[p],
+                )
+                for p in sorted(fractions)
+            )
+            for method in curves["methods"]
         }
 
     def _comparisons(self) -> tuple[Comparison, ...]:

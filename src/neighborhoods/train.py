@@ -31,7 +31,15 @@ def build_model(
     experiment: Experiment, *, feature_dim: int, n_labels: int, tag_dim: int, hidden: int, dropout: float
 ) -> nn.Module:
     if experiment.model == "neighborhood":
-        return NeighborhoodModel(feature_dim, n_labels, hidden=hidden, dropout=dropout, tag_dim=tag_dim)
+        return NeighborhoodModel(
+            feature_dim,
+            n_labels,
+            hidden=hidden,
+            dropout=dropout,
+            tag_dim=tag_dim,
+            pool="mean" if experiment.variant == "meanpool" else "max",
+            image_branch=experiment.variant != "nbronly",
+        )
     if experiment.model == "imagepath":
         return ImagePath(feature_dim, n_labels, hidden=hidden, dropout=dropout)
     input_dim = {"features": feature_dim, "labels": n_labels, "tags": tag_dim}[TRAINED[experiment.model]]
@@ -139,10 +147,12 @@ def fit(
     lr: float,
     seed: int,
     device: str | torch.device = "cpu",
+    start: nn.Module | None = None,
 ) -> tuple[nn.Module, pd.DataFrame]:
     """Train from a seeded start at learning rate `lr` until `settings.patience` epochs pass
     without a new best validation mAP_L (or `settings.max_epochs` is reached); return the
-    best-on-validation model and the per-epoch history.
+    best-on-validation model and the per-epoch history. `start`, a trained image path or
+    visual-only model, gives the neighborhood model's W_z and b_z their first values.
 
     The history has one row per epoch, with the updates made so far, and says on every row
     why the training stopped (`stop`: patience or cap) and at which epoch it was best.
@@ -157,7 +167,11 @@ def fit(
         tag_dim=tag_dim,
         hidden=settings.hidden,
         dropout=settings.dropout,
-    ).to(device)
+    )
+    if start is not None:
+        first = start.image if isinstance(start, ImagePath) else start.output
+        model.start_neighbor_branch(first.weight.detach(), first.bias.detach())
+    model = model.to(device)
     optimizer = rmsprop(model, lr=lr, l2=settings.l2)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     generator = torch.Generator().manual_seed(seed)
@@ -271,6 +285,7 @@ def fit_experiment(
     seed: int,
     device: str | torch.device = "cpu",
     grid: dict | None = None,
+    start: nn.Module | None = None,
 ) -> tuple[nn.Module, pd.DataFrame, float, TrainingSettings]:
     """The pipeline's training step: one run per setting tried, keeping the model best on
     validation mAP_L, with the learning rate and the settings it was trained with.
@@ -278,6 +293,7 @@ def fit_experiment(
     The settings tried: each rate of `settings.learning_rates`, the same grid for every method,
     and, for a tuned experiment, each hidden size x L2 of `grid` ({"hidden": [...], "l2":
     [...]}). The history of every run is kept, the chosen run's rows marked `chosen`.
+    `start` (a variant's trained image path or visual-only model) starts every run's W_z.
     """
     tried = [settings]
     if experiment.tuned:
@@ -285,7 +301,7 @@ def fit_experiment(
             raise ValueError(f"{experiment.name}: a tuned experiment needs a grid of hidden sizes and L2")
         tried = [replace(settings, hidden=h, l2=l2) for h in grid["hidden"] for l2 in grid["l2"]]
     runs = [
-        (candidate, lr, *fit(experiment, data, candidate, lr=lr, seed=seed, device=device))
+        (candidate, lr, *fit(experiment, data, candidate, lr=lr, seed=seed, device=device, start=start))
         for candidate in tried
         for lr in candidate.learning_rates
     ]

@@ -10,6 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from scipy.special import expit
+from sklearn.metrics import average_precision_score
 
 from neighborhoods.labels import check_binary
 from neighborhoods.metrics import label_map
@@ -108,9 +109,12 @@ def choose_knn(
     return _best(rows, ["k", "weighting"]), pd.DataFrame(rows)
 
 
-def neighborhood_vote(own_scores: np.ndarray, neighbor_scores: np.ndarray, alpha: float) -> np.ndarray:
+def neighborhood_vote(
+    own_scores: np.ndarray, neighbor_scores: np.ndarray, alpha: float | np.ndarray
+) -> np.ndarray:
     """(1 - alpha) * own_scores (n, L) + alpha * the mean over the M neighbors of neighbor_scores
-    (n, M, L): alpha 0 is the visual-only model, alpha 1 pure neighbor voting."""
+    (n, M, L): alpha 0 is the visual-only model, alpha 1 pure neighbor voting; alpha is one
+    number, or one per label (L,)."""
     own_scores = np.asarray(own_scores)
     neighbor_scores = np.asarray(neighbor_scores)
     if own_scores.ndim != 2 or neighbor_scores.ndim != 3:
@@ -124,8 +128,9 @@ def neighborhood_vote(own_scores: np.ndarray, neighbor_scores: np.ndarray, alpha
             f"neighbor_scores {neighbor_scores.shape} does not match own_scores {own_scores.shape}"
             " (need (n, M, L) with M >= 1)"
         )
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    alpha = np.asarray(alpha, dtype=np.float64)
+    if alpha.ndim > 1 or (alpha.ndim == 1 and len(alpha) != L) or not ((alpha >= 0) & (alpha <= 1)).all():
+        raise ValueError(f"alpha must be one number or {L} numbers, each in [0, 1]; got {alpha}")
     return (1 - alpha) * own_scores + alpha * neighbor_scores.mean(axis=1)
 
 
@@ -166,6 +171,50 @@ def choose_vote(
     return _best(rows, ["alpha", "space"]), pd.DataFrame(rows)
 
 
+def choose_vote_per_label(
+    own_val: np.ndarray,
+    neighbor_val: np.ndarray,
+    val_labels: np.ndarray,
+    *,
+    alphas: list[float],
+    spaces: list[str],
+) -> tuple[dict, pd.DataFrame]:
+    """Like `choose_vote`, with alpha chosen for each label by its validation AP; the space is
+    the one whose per-label choices give the best validation mAP_L. mAP_L is the mean of the
+    per-label APs, so these choices maximise it on validation: a test of whether voting only
+    lacks a per-label mix. Returns ({alpha: (L,) array, space, val_mAP_L}, one row per space,
+    alpha and label with its val AP)."""
+    if not alphas or not spaces:
+        raise ValueError("choose_vote_per_label needs at least one alpha and one space")
+    unknown = set(spaces) - set(SPACES)
+    if unknown:
+        raise ValueError(f"unknown vote space(s) {sorted(unknown)}; expected {list(SPACES)}")
+    val_labels = _labels_matrix(val_labels, len(own_val), "val_labels")
+    present = np.flatnonzero(val_labels.any(axis=0))
+    rows, best = [], None
+    for space in spaces:
+        own, neighbors = SPACES[space](own_val), SPACES[space](neighbor_val)
+        ap = np.array(
+            [
+                average_precision_score(
+                    val_labels[:, present], neighborhood_vote(own, neighbors, alpha)[:, present], average=None
+                )
+                for alpha in alphas
+            ]
+        )  # (alphas, present labels)
+        chosen = np.zeros(val_labels.shape[1])
+        chosen[present] = np.asarray(alphas, dtype=float)[ap.argmax(axis=0)]
+        score = 100.0 * float(ap.max(axis=0).mean())
+        rows += [
+            {"space": space, "alpha": float(a), "label": int(label), "val_AP": 100.0 * float(ap[i, j])}
+            for i, a in enumerate(alphas)
+            for j, label in enumerate(present)
+        ]
+        if best is None or score > best["val_mAP_L"]:
+            best = {"alpha": chosen, "space": space, "val_mAP_L": score}
+    return best, pd.DataFrame(rows)
+
+
 def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """CNN + kNN voting on a split (a splitdata.SplitData): tuned on val, scored on test.
 
@@ -193,11 +242,12 @@ def knn_on_split(data, *, ks: list[int], weightings: list[str]) -> tuple[np.ndar
 
 
 def neighborhood_vote_on_split(
-    data, visual_model, *, M: int, alphas: list[float], spaces: list[str]
+    data, visual_model, *, M: int, alphas: list[float], spaces: list[str], per_label: bool = False
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Image neighborhoods + CNN voting on a split: the visual-only scores of each image mixed
     with the mean of its M nearest neighbors' (`neighborhood_vote`), alpha and the space tuned
-    on val. Only the val and test images and their neighbors are scored."""
+    on val (`per_label`: alpha for each label, `choose_vote_per_label`). Only the val and test
+    images and their neighbors are scored."""
     val, test = data.subsets["val"], data.subsets["test"]
     needed = np.unique(
         np.concatenate(
@@ -213,7 +263,13 @@ def neighborhood_vote_on_split(
             logits[np.searchsorted(needed, subset.neighbor_rows[:, :M].numpy())],
         )
 
-    best, table = choose_vote(*parts(val), val.labels.numpy(), alphas=alphas, spaces=spaces)
-    table["chosen"] = (table["alpha"] == best["alpha"]) & (table["space"] == best["space"])
+    choose = choose_vote_per_label if per_label else choose_vote
+    best, table = choose(*parts(val), val.labels.numpy(), alphas=alphas, spaces=spaces)
+    if per_label:
+        table["chosen"] = (table["space"] == best["space"]) & (
+            table["alpha"] == best["alpha"][table["label"].to_numpy()]
+        )
+    else:
+        table["chosen"] = (table["alpha"] == best["alpha"]) & (table["space"] == best["space"])
     own, neighbors = (SPACES[best["space"]](part) for part in parts(test))
     return neighborhood_vote(own, neighbors, best["alpha"]), table

@@ -55,3 +55,26 @@ rule neighborhood_voting:
         spaces=config["baselines"]["vote_spaces"],
     script:
         "../scripts/neighborhood_voting.py"
+
+
+# The control's ceiling (src/neighborhoods/oracle.py): the posterior from the planted parameters.
+rule oracle:
+    input:
+        unpack(run_inputs),
+        planted=PLANTED,
+    output:
+        scores=run_file("{experiment}", "scores.parquet", "{k}"),
+        metrics=run_file("{experiment}", "metrics.json", "{k}"),
+    log:
+        f"{LOGS}/runs/{{experiment}}/split{{k}}/oracle.log",
+    benchmark:
+        f"{LOGS}/benchmarks/oracle/runs/{{experiment}}/split{{k}}/oracle.tsv"
+    wildcard_constraints:
+        experiment=experiments.experiment_pattern("oracle", max_rank=MAX_RANK),
+    conda:
+        "../../envs/neighborhoods.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/oracle.py"

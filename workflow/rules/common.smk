@@ -1,6 +1,7 @@
 from snakemake.logging import logger
 
 from neighborhoods import experiments, protocol
+from neighborhoods.generated import control
 from neighborhoods.ingestion import sources
 from neighborhoods.settings import TrainingSettings
 
@@ -11,7 +12,6 @@ RESULTS = f"results/{RUN_NAME}"
 LOGS = f"logs/{RUN_NAME}"
 SPLITS = list(range(config["splits"]["count"]))
 SWEEP_SPLITS = SPLITS[: config["sweeps"]["splits"]]
-CURVE_SPLITS = SPLITS[: config["curves"]["splits"]]
 BACKBONE = config["features"]["backbone"]
 MAX_RANK = config["neighbors"]["max_rank"]
 MODEL = config["model"]
@@ -20,6 +20,10 @@ TRAINING = TrainingSettings.from_config(config)
 # less what needs metadata the inputs lack (no photo sets, say), which is said once here.
 PROVIDED = sources.provided(config)
 PROTOCOL = protocol.Protocol(config, PROVIDED.missing, PROVIDED.names)
+# The splits the learning curves read, at the fraction that covers most of them.
+CURVE_SPLITS = SPLITS[
+    : max(point.splits for points in PROTOCOL.curves.values() for point in points)
+]
 if PROTOCOL.missing:
     logger.warning(PROTOCOL.left_out_message())
 # The neighbors of each kind of metadata (tags, sets, groups) and of the backbone's features.
@@ -28,9 +32,16 @@ NEIGHBORS = PROTOCOL.neighbors
 IMAGE_ROOT = (
     DATASET == "nuswide" and config["nuswide"]["images"]
 ) or f"{RESULTS}/images"
-# Features extracted elsewhere (features.import); with no image folder either, no image is
-# downloaded, checked or read, and the figures that show photos draw placeholders.
-IMPORTED = config["features"]["import"]
+# Features extracted elsewhere (features.import), or the control's generated features; with no
+# image folder either, no image is downloaded, checked or read, and the figures that show photos
+# draw placeholders.
+CONTROL = DATASET == "control"
+PLANTED = f"{RESULTS}/data/{control.PLANTED_FILE}"
+IMPORTED = (
+    f"{RESULTS}/data/{control.FEATURES_FILE}"
+    if CONTROL
+    else config["features"]["import"]
+)
 WITHOUT_IMAGES = bool(IMPORTED) and not config["nuswide"]["images"]
 
 

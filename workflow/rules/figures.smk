@@ -157,14 +157,14 @@ rule learning_curves:
     input:
         **{
             f"{method}_{point.value}": split_runs(
-                point.experiment, point.metrics, CURVE_SPLITS
+                point.experiment, point.metrics, SPLITS[: point.splits]
             )
             for method, points in PROTOCOL.curves.items()
             for point in points
         },
         **{
             f"{method}_{point.value}_history": split_runs(
-                point.experiment, "history.parquet", CURVE_SPLITS
+                point.experiment, "history.parquet", SPLITS[: point.splits]
             )
             for method, points in PROTOCOL.curves.items()
             for point in points

@@ -10,6 +10,10 @@ if DATASET == "nuswide":
 
     include: "nuswide.smk"
 
+elif CONTROL:
+
+    include: "control.smk"
+
 else:
 
     include: "synthetic.smk"

@@ -6,6 +6,12 @@ TUNING_GRID = {key: config["curves"][key] for key in ("hidden", "l2")}
 rule train:
     input:
         unpack(run_inputs),
+        # A variant whose W_z starts from the image path or visual only (same fraction).
+        start=lambda wildcards: (
+            run_file(start, "model.pt", wildcards.k)
+            if (start := experiments.starts_from(wildcards.experiment))
+            else []
+        ),
     output:
         model=run_file("{experiment}", "model.pt", "{k}"),
         history=run_file("{experiment}", "history.parquet", "{k}"),

@@ -13,6 +13,8 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
             data, experiment.train, seeds.fraction(snakemake.params.seed, k)
         )
     seed = seeds.training(snakemake.params.seed, k)
+    # A variant whose W_z starts from another trained model of the same split and fraction.
+    start = train.load(snakemake.input.start, data)[0] if snakemake.input.get("start") else None
     model, history, lr, chosen = train.fit_experiment(
         experiment,
         data,
@@ -20,6 +22,7 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         seed=seed,
         device=job.device(settings.device),
         grid=snakemake.params.get("grid"),
+        start=start,
     )
     train.save(
         snakemake.output.model,

@@ -200,14 +200,14 @@ def learning_curves(
                 {
                     "train images": f"{model_inputs.fraction_size(n, percent):,} ({percent}%)",
                     "method": CURVE_LABELS[method],
+                    "splits": len(point.metrics),
                     "mAP_L": _mean_std(part, "mAP_L"),
                     "mAP_I": _mean_std(part, "mAP_I"),
                     **_training_cells(point.histories, method),
                 }
             )
-    splits_used = len(next(iter(curves.values()))[0].metrics)
     note = (
-        f"Test metrics in %, mean ± sample std over {splits_used} split(s); validation and test "
+        "Test metrics in %, mean ± sample std over the splits of each row; validation and test "
         "subsets are the same at every fraction. Updates and best epoch: the run each training "
         "kept (its learning rate, and for the tuned model its hidden size and L2, chosen on "
         "validation mAP_L), averaged over the splits. Voting trains nothing: it mixes the "
@@ -223,19 +223,27 @@ def learning_curves(
     return curve_table
 
 
-# The differences the learning curves are read for: (ours, theirs).
+# The differences the learning curves are read for, where both methods are drawn: (ours, theirs).
 CURVE_GAPS = (
     ("model", "nbrvote"),
     ("tuned", "nbrvote"),
     ("model", "vote_logits"),
+    ("model", "vote_perlabel"),
     ("model", "imagepath"),
     ("nbrvote", "visual"),
     ("imagepath", "visual"),
+    ("model_nbronly", "vote_nbronly"),
+    ("model_meanpool", "model"),
+    ("model_zinit_imagepath", "model"),
+    ("model_zinit_visual", "model"),
+    ("oracle", "model"),
+    ("oracle", "nbrvote"),
 )
 
 
 def curve_gaps(curves: dict[str, list[CurvePoint]], metric: str = "mAP_L") -> pd.DataFrame:
-    """Per fraction, each pair of `CURVE_GAPS` as a paired difference over the splits."""
+    """Per fraction, each pair of `CURVE_GAPS` whose methods are both drawn, as a paired
+    difference over the splits they share (the first ones: a method may cover fewer)."""
     metrics = {
         method: {point.percent: tables.load_metrics(point.metrics) for point in points}
         for method, points in curves.items()
@@ -244,7 +252,12 @@ def curve_gaps(curves: dict[str, list[CurvePoint]], metric: str = "mAP_L") -> pd
     for percent in sorted(next(iter(metrics.values()))):
         row = {"train %": str(percent)}
         for ours, theirs in CURVE_GAPS:
-            result = comparison.paired(metrics[ours][percent], metrics[theirs][percent], metric)
+            if ours not in metrics or theirs not in metrics:
+                continue
+            shared = min(len(metrics[ours][percent]), len(metrics[theirs][percent]))
+            result = comparison.paired(
+                metrics[ours][percent][:shared], metrics[theirs][percent][:shared], metric
+            )
             row[f"{CURVE_LABELS[ours]} − {CURVE_LABELS[theirs]}"] = comparison.cell(result)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -231,8 +231,15 @@ CURVE_STYLES = {  # method -> (label, color, marker)
     "imagepath": ("image path alone (no neighbors)", "tab:brown", "D"),
     "vote_logits": ("image neighborhoods + CNN voting (logits)", "tab:red", "v"),
     "nbrvote": ("image neighborhoods + CNN voting (tuned)", "tab:orange", "^"),
+    "vote_perlabel": ("voting, alpha per label", "tab:pink", "<"),
+    "vote_nbronly": ("voting, neighbors only (alpha 1)", "tab:olive", ">"),
     "model": ("our model: tag neighbors", MODEL_COLOR, "o"),
     "tuned": ("our model, hidden size and L2 tuned", "tab:purple", "*"),
+    "model_nbronly": ("our model without its image branch", "tab:cyan", "h"),
+    "model_meanpool": ("our model, mean-pooled neighbors", "tab:green", "p"),
+    "model_zinit_imagepath": ("our model, W_z from the image path", "tab:gray", "X"),
+    "model_zinit_visual": ("our model, W_z from visual only", "darkblue", "P"),
+    "oracle": ("oracle (planted parameters)", "black", "_"),
 }
 
 
@@ -243,6 +250,8 @@ def learning_curves(stem, curves: pd.DataFrame) -> None:
     for ax, metric in zip(fig.subplots(1, 2), ("mAP_L", "mAP_I"), strict=True):
         for method, (label, color, marker) in CURVE_STYLES.items():
             part = curves[curves["method"] == method].sort_values("images")
+            if part.empty:
+                continue
             ax.errorbar(
                 part["images"],
                 part[metric],
