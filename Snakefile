@@ -24,6 +24,8 @@ configfile: "config.yaml"
 SCHEMA = "workflow/schemas/config.schema.yaml"
 config_checks.unknown_keys(config, Path(workflow.basedir) / SCHEMA)
 config_checks.command_line_types(config, Path(workflow.basedir) / SCHEMA)
+# Names that become folders before the schema, whose pattern message names no rule.
+config_checks.check_names(config)
 validate(config, SCHEMA)
 config_checks.check(config)
 

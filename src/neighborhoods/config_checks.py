@@ -7,6 +7,7 @@ reports them. Every check raises ValueError with a message that names the config
 
 import difflib
 import math
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -50,8 +51,45 @@ def _unknown(config: dict, schema: dict, prefix: str):
             yield f"unknown config key '{prefix}{key}'{hint}"
 
 
+# A name that becomes a folder (results/<name>, results/annotate/<name>): one path component,
+# never `.`, `..`, hidden, absolute or holding a separator, so no run writes outside the
+# project's result folders.
+FOLDER_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+FOLDER_NAME_RULE = (
+    "a plain folder name: ASCII letters, digits, '_', '-' and '.', not starting with '.' "
+    "(no '/', no '..', no absolute path)"
+)
+NAMED_FOLDERS = {
+    "name": "the folders results/<name>/ and logs/<name>/",
+    "annotate.name": "the folder results/annotate/<name>/",
+}
+
+
+def check_names(config: dict) -> None:
+    """The names that become folders are plain single folder names (FOLDER_NAME). Run before
+    the schema's validation, whose message for a pattern names neither the key nor the rule;
+    values of other types are left to it."""
+    annotate = config.get("annotate")
+    values = {
+        "name": config.get("name"),
+        "annotate.name": annotate.get("name") if isinstance(annotate, dict) else None,
+    }
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f"{key} is {value!r}, a number: expected a folder name as text; quote it ({key}: '{value}')"
+            )
+        if isinstance(value, str) and not FOLDER_NAME.fullmatch(value):
+            raise ValueError(
+                f"{key} is {value!r}: it names {NAMED_FOLDERS[key]}, so it must be {FOLDER_NAME_RULE}"
+            )
+
+
 def check(config: dict) -> None:
     """Every check across keys, on the config as validated (defaults filled in)."""
+    check_names(config)
     check_neighborhood_sizes(config)
     check_splits(config)
     check_nuswide(config)

@@ -6,7 +6,9 @@ ANNOTATE = config.get("annotate")
 
 if ANNOTATE:
     ANNOTATE_PHOTOS = ANNOTATE["images"]
-    # A folder holding another photo folder's annotations is refused at load (config_checks).
+    # A folder the annotate target did not make for this photo folder (another folder's
+    # annotations, or files without its marker) is refused at load (config_checks), and the
+    # marker is the first file a run writes into a new one.
     COLLECTION = str(photos.collection(ANNOTATE_PHOTOS, ANNOTATE["name"]))
     ANNOTATE_LOGS = f"logs/annotate/{Path(COLLECTION).name}"
     # A checkpoint file, or an experiment's split-0 model, which the pipeline builds if missing.
@@ -25,6 +27,7 @@ if ANNOTATE:
             photos=ancient(ANNOTATE_PHOTOS),
             metadata=ANNOTATE["metadata"] or [],
         output:
+            marker=f"{COLLECTION}/{photos.MARKER}",
             photos=f"{COLLECTION}/photos.parquet",
             skipped=f"{COLLECTION}/skipped.csv",
         log:

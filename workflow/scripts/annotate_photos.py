@@ -4,6 +4,7 @@ from neighborhoods import job
 from neighborhoods.ingestion import photos
 
 with job.start(snakemake.log[0]):
+    photos.write_marker(snakemake.input.photos, snakemake.output.marker)
     found, skipped = photos.scan(snakemake.input.photos, snakemake.params.max_pixels)
     if snakemake.input.metadata:
         named = photos.apply_sidecar(found, snakemake.input.metadata, skipped)

@@ -37,6 +37,7 @@ _SUBJECT = "{http://purl.org/dc/elements/1.1/}subject"
 _IPTC_KEYWORDS = (2, 25)
 COLLECTIONS = Path("results/annotate")
 FOLDER = b"neighborhoods.photo_folder"  # schema metadata of photos.parquet: the folder it lists
+MARKER = "photo_folder.txt"  # in a collection folder: the photo folder it labels
 
 
 @dataclass
@@ -272,8 +273,17 @@ def skipped_table(skipped: list[tuple[str, str]]) -> pd.DataFrame:
 
 def collection(images: str | Path, name: str | None) -> Path:
     """Where a photo folder's annotations go: results/annotate/<name>, by default the folder's
-    own name."""
-    return COLLECTIONS / (name or Path(images).resolve().name)
+    own name. `name` is checked at load (config_checks.check_names); the default is refused here
+    where it cannot name a folder (the file system's root has no name; a brace is a wildcard)."""
+    if name:
+        return COLLECTIONS / name
+    default = Path(images).resolve().name
+    if not default or default.startswith(".") or any(c in default for c in "{}") or not default.isprintable():
+        raise ValueError(
+            f"annotate.images: the photo folder's name {default!r} cannot name its results folder "
+            f"{COLLECTIONS}/<name>/; set annotate.name (ASCII letters, digits, '_', '-' and '.')"
+        )
+    return COLLECTIONS / default
 
 
 def write_photos(photos: list[Photo], images: str | Path, path: str | Path) -> None:
@@ -283,20 +293,60 @@ def write_photos(photos: list[Photo], images: str | Path, path: str | Path) -> N
     parquet.write(table.replace_schema_metadata(source), path)
 
 
+def write_marker(images: str | Path, path: str | Path) -> None:
+    """The file that says a collection folder is the annotate target's, and which photo folder
+    it labels (MARKER): the first file written into it."""
+    Path(path).write_text(str(Path(images).resolve()) + "\n", encoding="utf-8", errors="surrogateescape")
+
+
 def made_from(path: str | Path) -> str | None:
     """The photo folder a collection's images table was made from (None: not recorded)."""
     return (pq.read_schema(path).metadata or {}).get(FOLDER, b"").decode() or None
 
 
-def check_collection(images: str | Path, name: str | None) -> None:
-    """Refuse to label a photo folder into a collection folder that holds another folder's
-    annotations (two folders called holiday, say): the run would replace them."""
-    folder = collection(images, name)
+def labelled_by(folder: Path) -> str | None:
+    """The photo folder a collection folder was made for: its MARKER file, or, in a collection
+    written before the marker existed, the folder recorded in its photos.parquet; None when the
+    folder holds neither (the annotate target did not make it)."""
+    marker = folder / MARKER
+    if marker.is_file():
+        return marker.read_text(encoding="utf-8", errors="surrogateescape").strip() or None
     table = folder / "photos.parquet"
-    source = made_from(table) if table.is_file() else None
-    if source is not None and source != str(Path(images).resolve()):
+    if table.is_file():
+        try:
+            return made_from(table)
+        except (pa.ArrowException, OSError, UnicodeDecodeError):
+            return None
+    return None
+
+
+def check_collection(images: str | Path, name: str | None) -> None:
+    """Refuse to write into a collection folder the annotate target did not make for this photo
+    folder: one holding another folder's annotations (two folders called holiday, say), one
+    holding anything without the annotate target's MARKER, a symbolic link (to a folder
+    elsewhere) or a file. An empty folder holds nothing to lose (a first run that failed leaves
+    one)."""
+    folder = collection(images, name)
+    where = f"set annotate.name to another name (the results go to {COLLECTIONS}/<name>)"
+    if folder.is_symlink():
+        raise ValueError(
+            f"{folder} is a symbolic link (to {os.readlink(folder)}), not a folder the annotate "
+            f"target made; it never writes through one: {where}"
+        )
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is a file, not a folder the annotate target made: {where}")
+    source = labelled_by(folder)
+    if source is None:
+        if any(folder.iterdir()):
+            raise ValueError(
+                f"{folder} holds files the annotate target did not write (it has no {MARKER}); it never "
+                f"writes into a folder it did not make: {where}, or move those files away"
+            )
+        return
+    if source != str(Path(images).resolve()):
         raise ValueError(
             f"{folder} holds the annotations of the photo folder {source}, and annotate.images is "
-            f"{images}: set annotate.name to another name to keep both (the results go to "
-            f"{COLLECTIONS}/<name>), or delete {folder} to replace them"
+            f"{images}: {where} to keep both, or delete {folder} to replace them"
         )
