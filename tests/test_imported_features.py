@@ -54,7 +54,7 @@ def test_every_format_reads_the_same_rows(tmp_path):
         assert imported_features.kind(source) == kind
         target = tmp_path / f"{kind}.parquet"
         summary = imported_features.import_features(source, target, imagelist=imagelist)
-        assert summary == {"format": kind, "rows": 4, "dims": 5}
+        assert summary == {"format": kind, "rows": 4, "dims": 5, "dropped": 0}
         ids, read = parquet.read_features(target)
         np.testing.assert_array_equal(ids, IDS)
         np.testing.assert_allclose(read, values, rtol=1e-6)
@@ -64,10 +64,10 @@ def test_every_format_reads_the_same_rows(tmp_path):
     "fault, message",
     [
         ("duplicate", r"big: id 11 is listed more than once \(rows 2 and 3\)"),
-        ("nan", r"big: row 3 \(id 12\) has a NaN or infinite value"),
+        ("nan", r"big, row 3 \(id 12\): a NaN, infinite or null value"),
         ("shape", r"shape\.txt: 5 rows, but id\.txt lists 4 ids"),
         ("bytes", r"feature\.bin: 76 bytes, expected 4 x 5 float32 = 80"),
-        ("id", r"id\.txt: id 2 is 'x11'; expected a photo id"),
+        ("id", r"id\.txt, line 1 \(row 2\): id 'x11' is not a photo id"),
     ],
 )
 def test_bad_bigfiles_are_refused_naming_the_file(tmp_path, fault, message):

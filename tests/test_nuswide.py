@@ -172,7 +172,7 @@ def test_metadata_table_fetched_before_csv_and_parquet(tmp_path):
     ):
         flickr.read_metadata_table(typed, policy="drop")  # a typed table has no line to drop
     (tmp_path / "bad.csv").write_text("photo_id,sets,groups\n1,,\nabc,,\n")
-    with pytest.raises(ValueError, match=r"bad.csv:3: expected a numeric photo_id, found 'abc'"):
+    with pytest.raises(ValueError, match=r"bad.csv:3: expected a numeric photo_id \(ASCII digits, at most \d+\), found 'abc'"):
         flickr.read_metadata_table(tmp_path / "bad.csv")
 
 
@@ -292,8 +292,8 @@ def test_a_metadata_csv_that_is_not_utf8_duplicated_or_without_photo_id_is_named
     for policy in nuswide.POLICIES:
         with pytest.raises(
             nuswide.ReleaseError,
-            match=r"(?s)2 line\(s\) .*:3: expected a numeric photo_id, found 'abc'"
-            r".*:4: expected a numeric photo_id, found ''",
+            match=r"(?s)2 line\(s\) .*:3: expected a numeric photo_id \(ASCII digits.*\), found 'abc'"
+            r".*:4: expected a numeric photo_id \(ASCII digits.*\), found ''",
         ):
             flickr.read_metadata_table(path, policy=policy)
 

@@ -29,9 +29,12 @@ class Checkpoint:
 
 def load(path: str | Path) -> Checkpoint:
     """The checkpoint in `path`; a file of anything else is refused naming it (torch's own
-    error would advise loading it with weights_only=False, which runs code from the file)."""
+    error would advise loading it with weights_only=False, which runs code from the file).
+    Loaded with weights_only=True, said rather than left to the torch version's default (and
+    to TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD, which turns that default off): only tensors and plain
+    containers are unpickled, never code."""
     try:
-        saved = torch.load(path, map_location="cpu")
+        saved = torch.load(path, map_location="cpu", weights_only=True)
     except OSError:
         raise
     except Exception as error:  # arbitrary bytes fail anywhere in the unpickler

@@ -36,12 +36,31 @@ def _split_lists(images: pa.Table, split: pa.Table, column: str) -> tuple[np.nda
     return ids, subsets, [lists[i] for i in found]
 
 
-def _pools(subsets: np.ndarray, seed: int, k: int) -> list[np.ndarray]:
+def _pools(subsets: np.ndarray, seed: int, k: int, max_rank: int = 0) -> list[np.ndarray]:
     """The training rows dealt at random into pools about the size of the test subset: ranked
-    within one, a training image meets as many candidates as a test image does."""
+    within one, a training image meets as many candidates as a test image does. A split that
+    cannot make two pools, each of more than max_rank images, is refused naming the subset
+    sizes: with one pool the neighbors would be the plain ones under another name."""
     train = np.flatnonzero(subsets == "train")
-    count = max(1, round(len(train) / max(int((subsets == "test").sum()), 1)))
-    return np.array_split(np.random.default_rng(seeds.pools(seed, k)).permutation(train), count)
+    test = int((subsets == "test").sum())
+    sizes = f"the train subset has {len(train)} images and the test subset {test}"
+    if test == 0:
+        raise ValueError(
+            f"pooled neighbors deal the train images into pools the test subset's size, but {sizes}"
+        )
+    count = round(len(train) / test)
+    if count < 2:
+        raise ValueError(
+            f"pooled neighbors need at least two pools of train images the test subset's size, but {sizes}: "
+            "the train subset must be at least 1.5 times the test subset (splits.train, splits.val)"
+        )
+    pools = np.array_split(np.random.default_rng(seeds.pools(seed, k)).permutation(train), count)
+    if len(pools[-1]) <= max_rank:
+        raise ValueError(
+            f"pooled neighbors: {sizes}, so the smallest of the {count} pools holds {len(pools[-1])} "
+            f"images; each needs more than neighbors.max_rank ({max_rank})"
+        )
+    return pools
 
 
 def _within_subsets(
@@ -55,7 +74,9 @@ def _within_subsets(
     similarity = np.empty((len(ids), max_rank), dtype=np.float32)
     for subset, rows in subset_rows(subsets, max_rank):
         parts = (
-            [np.sort(pool) for pool in _pools(subsets, seed, k)] if pooled and subset == "train" else [rows]
+            [np.sort(pool) for pool in _pools(subsets, seed, k, max_rank)]
+            if pooled and subset == "train"
+            else [rows]
         )
         for part in parts:
             log.info("neighbors of %d %s images", len(part), subset)

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from neighborhoods import photo_ids
 
 IMAGES = pa.schema(
     [
@@ -68,22 +71,119 @@ def features_table(image_ids: np.ndarray, features: np.ndarray) -> pa.Table:
     return pa.table({"image_id": pa.array(image_ids, pa.int64()), "feature": column})
 
 
-def read_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+FEATURE_COLUMNS = ("image_id", "feature")
+EXPECTED_ROW = "one photo id and one vector of numbers per row, every vector of one width"
+
+
+def _features_file(path: str | Path) -> pq.ParquetFile:
+    """The Parquet file, its columns and their types checked: integer or text ids, vectors as
+    lists of numbers."""
+    try:
+        file = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:
+        raise ValueError(f"{path}: expected a Parquet file of features: {error}") from None
+    schema = file.schema_arrow
+    missing = [name for name in FEATURE_COLUMNS if name not in schema.names]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; expected {list(FEATURE_COLUMNS)}")
+    id_type, vector_type = schema.field("image_id").type, schema.field("feature").type
+    if not (pa.types.is_integer(id_type) or pa.types.is_string(id_type) or pa.types.is_large_string(id_type)):
+        raise ValueError(
+            f"{path}: column image_id is of type {id_type}; expected integer photo ids (int64), or text"
+        )
+    lists = (pa.types.is_fixed_size_list, pa.types.is_list, pa.types.is_large_list)
+    if not any(is_list(vector_type) for is_list in lists) or not (
+        pa.types.is_integer(vector_type.value_type) or pa.types.is_floating(vector_type.value_type)
+    ):
+        first = (
+            file.read_row_group(0, columns=list(FEATURE_COLUMNS)).slice(0, 1).to_pylist()
+            if len(schema) and file.num_row_groups and file.metadata.num_rows
+            else []
+        )
+        shown = f" (row 1, id {first[0]['image_id']}: {str(first[0]['feature'])[:80]})" if first else ""
+        raise ValueError(
+            f"{path}: column feature is of type {vector_type}{shown}; expected a list of numbers per "
+            "row (fixed_size_list<float32>[d], or lists of one length)"
+        )
+    return file
+
+
+def _row_ids(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(ids as int64, whether each is a photo id) of one row group's image_id column."""
+    if pa.types.is_integer(column.type):
+        valid = ~column.is_null().to_numpy(zero_copy_only=False)
+        values = pc.fill_null(column, 0).to_numpy(zero_copy_only=False)
+        valid &= (values >= 0) & (values <= photo_ids.MAX)
+        return np.where(valid, values, -1).astype(np.int64), valid
+    parsed = [photo_ids.from_name(text) for text in column.to_pylist()]
+    valid = np.array([photo is not None for photo in parsed], dtype=bool)
+    return np.array([-1 if photo is None else photo for photo in parsed], dtype=np.int64), valid
+
+
+def read_features(path: str | Path, bad: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return (image_ids, features as an (n, d) float32 array), copied into the array one row
     group at a time: a job holds the array and one row group's buffers, never the whole file
-    twice over (the NUS-WIDE rehearsal's 9.2 GB training peaks were three copies of 3.2 GB)."""
-    file = pq.ParquetFile(path)
-    width = file.schema_arrow.field("feature").type.list_size
-    features = np.empty((file.metadata.num_rows, width), dtype=np.float32)
-    ids, start = [], 0
+    twice over (the NUS-WIDE rehearsal's 9.2 GB training peaks were three copies of 3.2 GB).
+
+    Every row is checked before it is used: its id must be a photo id (not null), its vector
+    not null and as long as the first one (d). With `bad` None, the first bad row raises
+    ValueError naming the file, the row and its id; else each bad row is left out and added
+    to `bad` as (row, id or None, reason), rows counted from 1. Only written rows are
+    returned: a left-out row never leaves a row of the array unset."""
+    file = _features_file(path)
+    vector_type = file.schema_arrow.field("feature").type
+    width = vector_type.list_size if pa.types.is_fixed_size_list(vector_type) else None
+    n = file.metadata.num_rows
+    features = np.empty((n, width), dtype=np.float32) if width is not None else None
+    ids, start, first_row = [], 0, 0
     for group in range(file.num_row_groups):
-        table = file.read_row_group(group, columns=["image_id", "feature"])
-        for chunk in table.column("feature").chunks:
-            values = chunk.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
-            features[start : start + len(values)] = values
-            start += len(values)
-        ids.append(table.column("image_id").to_numpy())
-    return np.concatenate(ids) if ids else np.empty(0, np.int64), features
+        table = file.read_row_group(group, columns=list(FEATURE_COLUMNS))
+        id_column, vectors = (
+            table.column("image_id").combine_chunks(),
+            table.column("feature").combine_chunks(),
+        )
+        first, first_row = first_row, first_row + len(table)
+        row_ids, good = _row_ids(id_column)
+        null = vectors.is_null().to_numpy(zero_copy_only=False)
+        if width is None:
+            lengths = pc.fill_null(pc.list_value_length(vectors), 0).to_numpy(zero_copy_only=False)
+            if (~null).any():
+                width = int(lengths[np.argmax(~null)])
+                features = np.empty((n, width), dtype=np.float32)
+        else:
+            lengths = np.full(len(table), width)
+        good &= ~null & (lengths == width)
+        for i in np.flatnonzero(~good):
+            reason = _reason(id_column[int(i)].as_py(), bool(null[i]), int(lengths[i]), width)
+            photo = int(row_ids[i]) if row_ids[i] >= 0 else None
+            if bad is None:
+                shown = "" if photo is None else f" (id {photo})"
+                raise ValueError(f"{path}: row {first + i + 1}{shown}: {reason}; expected {EXPECTED_ROW}")
+            bad.append((first + int(i) + 1, photo, reason))
+        kept = vectors if good.all() else vectors.filter(pa.array(good))
+        values = kept.flatten().to_numpy(zero_copy_only=False)
+        count = int(good.sum())
+        if count and values.size != count * width:  # lists' own offsets disagreeing with their lengths
+            raise ValueError(
+                f"{path}: row group {group + 1} holds {values.size} values for {count} rows of {width}"
+            )
+        if count:
+            features[start : start + count] = values.reshape(count, width)
+        start += count
+        ids.append(row_ids[good])
+    if features is None:
+        features = np.empty((0, width or 0), dtype=np.float32)
+    return (np.concatenate(ids) if ids else np.empty(0, np.int64)), features[:start]
+
+
+def _reason(photo, null: bool, length: int, width: int | None) -> str:
+    if photo is None:
+        return "its image_id is null"
+    if photo_ids.from_name(photo) is None:
+        return f"its image_id {photo!r} is not {photo_ids.EXPECTED}"
+    if null:
+        return "its feature is null"
+    return f"its feature has {length} values, where the first row's has {width}"
 
 
 def write_matrix(features_path: str | Path, out_path: str | Path) -> None:

@@ -25,6 +25,8 @@ if IMPORTED:
             runtime=120,
         params:
             source=IMPORTED,
+            # Bad rows (no photo id, a null or odd-sized vector) stop the job or are dropped and counted.
+            policy=config["nuswide"]["bad_lines"],
         script:
             "../scripts/import_features.py"
 

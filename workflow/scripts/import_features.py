@@ -5,4 +5,5 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         snakemake.params.source,
         snakemake.output.features,
         imagelist=snakemake.input.imagelist or None,
+        policy=snakemake.params.policy,
     )

@@ -46,6 +46,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from neighborhoods.ingestion import mcauley, nuswide
+from neighborhoods.photo_ids import RULE as PHOTO_ID
+from neighborhoods.photo_ids import parse as parse_photo_id
 
 log = logging.getLogger(__name__)
 
@@ -428,13 +430,14 @@ def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
         if not fields:
             continue  # a blank line is no row
         text = fields[at].strip() if at < len(fields) else ""
-        photo = int(text) if text.isdigit() else -1
+        photo = parse_photo_id(text)
+        photo = -1 if photo is None else photo
         bad = [i for i in range(line - 1, reader.line_num) if i in undecodable]
         if bad:
             where = f"{undecodable[bad[0]]} in "
             problems.append(nuswide.Problem(path, bad[0] + 1, "UTF-8 text", lines[bad[0]], photo, where))
         elif photo < 0:
-            problems.append(nuswide.Problem(path, line, "a numeric photo_id", text))
+            problems.append(nuswide.Problem(path, line, f"a numeric photo_id ({PHOTO_ID})", text))
         elif len(fields) != len(header):
             expected = f"{len(header)} fields ({','.join(names)})"
             found = "\n".join(lines[line - 1 : reader.line_num])
@@ -456,17 +459,23 @@ def _csv_rows(path: Path) -> tuple[list[dict], list[nuswide.Problem]]:
 def _parquet_rows(path: Path) -> list[dict]:
     """The rows of a metadata Parquet table; a typed table has no lines to drop, so a bad
     photo_id stops the run."""
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        raise nuswide.ReleaseError(f"{path}: expected a Parquet table: {error}") from None
     names = ["photo_id" if c == "image_id" else c for c in table.column_names]
     _check_columns(path, names)
     rows = table.rename_columns(names).to_pylist()
     seen: dict[int, int] = {}
     for i, row in enumerate(rows):
-        if not str(row["photo_id"]).isdigit():
+        photo = parse_photo_id(row["photo_id"])
+        if photo is None:
             raise nuswide.ReleaseError(
-                f"{path}: row {i} (0-based): expected a numeric photo_id, found {row['photo_id']!r}"
+                f"{path}: row {i} (0-based): expected a numeric photo_id ({PHOTO_ID}), found "
+                f"{row['photo_id']!r}; a row without a photo id names no photo to drop and count, so "
+                "this stops the run under every bad_lines policy"
             )
-        photo = row["photo_id"] = int(row["photo_id"])
+        row["photo_id"] = photo
         if photo in seen:
             raise nuswide.ReleaseError(
                 f"{path}: photo_id {photo} is listed more than once (rows {seen[photo]} and {i}, 0-based)"

@@ -24,10 +24,11 @@ Galleries are other users' selections across owners, not an owner's albums: they
 column only when asked (`sets_from="galleries"`), and the tables then name them.
 
 Bad records obey the bad_lines policy like bad lines of the release: a photo listed twice, or a
-`<set>`, `<pool>` or `<gallery>` without an id. A `<photo>` without a numeric id names no photo
-to drop, and XML that is not well formed cannot be read past; both stop the run under every
-policy. Each is named by file, line and byte offset; positions are found by a second byte scan
-for `<photo` start tags, run only when a record is bad.
+`<set>`, `<pool>` or `<gallery>` without an id. A `<photo>` without a photo id (ASCII digits
+within int64: `photo_ids`, the parser every reader uses) names no photo to drop, and XML that
+is not well formed cannot be read past; both stop the run under every policy. Each is named by
+file, line and byte offset; positions are found by a second byte scan for `<photo` start tags,
+run only when a record is bad.
 """
 
 import logging
@@ -38,6 +39,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from neighborhoods import photo_ids
 from neighborhoods.ingestion import nuswide
 
 log = logging.getLogger(__name__)
@@ -142,10 +144,11 @@ def read(path: str | Path, policy: str = "stop", sets_from: str = "sets") -> tup
     held = {"tags": False, "sets": False, "groups": False}  # whether any photo has one
     for ordinal, photo in tqdm(_photos(path), unit="photo", mininterval=10, desc=path.name):
         text = (photo.get("id") or "").strip()
-        if not text.isdigit():
-            problems.append((ordinal, "a <photo> with a numeric id attribute", _shown(photo), -1))
+        photo_id, bad = photo_ids.parse(text), []
+        if photo_id is None:
+            expected = f"a <photo> with a numeric id attribute ({photo_ids.RULE})"
+            problems.append((ordinal, expected, _shown(photo), -1))
             continue
-        photo_id, bad = int(text), []
         if photo_id in first:
             problems.append(
                 (ordinal, f"a photo id not listed before (<photo> {first[photo_id]})", text, photo_id)

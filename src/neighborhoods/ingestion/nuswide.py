@@ -27,10 +27,12 @@ from pathlib import Path, PureWindowsPath
 import numpy as np
 import pyarrow as pa
 
+from neighborhoods import photo_ids
+
 log = logging.getLogger(__name__)
 
 POLICIES = ("stop", "drop")
-MAX_PHOTO_ID = int(np.iinfo(np.int64).max)  # ids are stored as int64
+MAX_PHOTO_ID = photo_ids.MAX  # ids are stored as int64
 URL_SIZES = ("Large", "Middle", "Small", "Original")  # NUS-WIDE-urls.txt columns 3..6
 SHOWN = 10  # problems quoted in an error message
 
@@ -151,10 +153,9 @@ def photo_path(windows_path: str) -> tuple[str, str]:
 
 
 def photo_id(text: str) -> int | None:
-    """The photo id `text` holds: ASCII digits of a number that fits int64; else None."""
-    if text.isascii() and text.isdigit() and int(text) <= MAX_PHOTO_ID:
-        return int(text)
-    return None
+    """The photo id `text` holds: ASCII digits of a number that fits int64; else None
+    (photo_ids.parse, the one parser every reader uses)."""
+    return photo_ids.parse(text)
 
 
 def parse_image_list(path: Path) -> tuple[np.ndarray, list[str], list[Problem]]:
