@@ -29,6 +29,6 @@ rule docs:
         tables=list(doc_tables()),
         figures=list(doc_figures()),
         config=config,
-        repository=workflow.basedir,
+        repository=str(REPOSITORY),
     script:
         "../scripts/docs.py"
