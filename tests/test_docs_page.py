@@ -1,11 +1,13 @@
 """The results page: paired comparisons by hand, and every number on the page generated from
 the run's tables (the docs target on the tiny pipeline)."""
 
+import importlib.metadata
 import re
 
 import pytest
 from test_pipeline import TINY, snakemake, write_config
 
+from neighborhoods import provenance
 from neighborhoods.reporting import comparison, docs_page
 
 NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
@@ -34,9 +36,9 @@ def test_the_verdict_reads_the_splits_ahead(cell, said):
 
 
 def body(page: str) -> str:
-    """The page without what is not a result: the provenance line, captions, figure links and
-    the config block."""
-    page = page.split("\n## Config\n", 1)[0]
+    """The page without what is not a result: the provenance line and section, captions, figure
+    links and the config block."""
+    page = page.split("\n## Provenance\n", 1)[0]
     kept = [
         line
         for line in page.splitlines()
@@ -64,4 +66,10 @@ def test_every_number_on_the_results_page_comes_from_its_tables(built):
     for figure in ("fig5", "fig6", "fig7"):
         assert (built / "docs" / "results" / "synthetic" / f"{figure}.png").stat().st_size > 1000
         assert f"![{figure}](synthetic/{figure}.png)" in page
-    assert "at commit " in page and " on " in page.split("at commit ", 1)[1].splitlines()[0]
+    # Where the runs ran, from their own metrics files: this machine, these versions (one row,
+    # unless the checkout changed while they ran).
+    header = next(line for line in page.splitlines() if line.startswith("From `results/"))
+    assert re.search(r", from \d+ runs (at commit|that did not all run alike)", header)
+    ran = page.split("\n## Provenance\n", 1)[1].split("\n## Config\n", 1)[0]
+    assert "runs behind this page" in ran and f"| {provenance.cpu_name()} (CPU) |" in ran
+    assert f"| {importlib.metadata.version('torch')} |" in ran

@@ -6,6 +6,7 @@ from neighborhoods.reporting import docs_page
 with job.start(snakemake.log[0], threads=snakemake.threads):
     inputs, params = snakemake.input, snakemake.params
     captions = Path(params.repository) / "workflow" / "report"
+    runs = inputs.get("runs", [])  # one file arrives as a string
     docs_page.write(
         snakemake.output.page,
         name=params.name,
@@ -18,5 +19,5 @@ with job.start(snakemake.log[0], threads=snakemake.threads):
         comparison_csv=inputs.comparison or None,
         gaps_csv=inputs.gaps or None,
         config=params.config,
-        repository=params.repository,
+        runs=[runs] if isinstance(runs, str) else list(runs),
     )
