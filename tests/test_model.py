@@ -58,3 +58,38 @@ def test_averaged_scores_equal_the_mean_of_forward_passes_over_the_same_neighbor
     choices = [torch.randperm(4)[:2].repeat(5, 1), torch.stack([torch.randperm(4)[:2] for _ in range(5)])]
     expected = sum(model(x, z[torch.arange(5)[:, None], c], tags) for c in choices) / 2
     torch.testing.assert_close(model.averaged(x, z, choices, tags), expected)
+
+
+def test_the_neighbor_branch_variants_follow_their_equations():
+    """Mean pooling averages the neighbors' hidden states; without its image branch the model is
+    W_y v_z; averaged test-time scores agree with forward passes in both."""
+    torch.manual_seed(0)
+    x, z = torch.randn(3, 7), torch.randn(3, 2, 7)
+    for kwargs, pooled in (({"pool": "mean"}, np.mean), ({"image_branch": False}, np.max)):
+        model = NeighborhoodModel(feature_dim=7, n_labels=4, hidden=5, **kwargs).eval()
+        W = {name: p.detach().numpy() for name, p in model.named_parameters()}
+        v_z = pooled(relu(z.numpy() @ W["neighbor.weight"].T + W["neighbor.bias"]), axis=1)
+        parts = [v_z]
+        if model.image is not None:
+            parts.insert(0, relu(x.numpy() @ W["image.weight"].T + W["image.bias"]))
+        else:
+            assert "image.weight" not in W and len(model.weight_matrices()) == 2
+        expected = np.concatenate(parts, axis=1) @ W["output.weight"].T + W["output.bias"]
+        np.testing.assert_allclose(model(x, z).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+        both = torch.tensor([[0, 1]] * 3)
+        torch.testing.assert_close(model.averaged(x, z, [both]), model(x, z))
+
+
+def test_starting_parts_from_trained_models():
+    torch.manual_seed(0)
+    model = NeighborhoodModel(feature_dim=6, n_labels=3, hidden=4, tag_dim=2)
+    classifier = Logistic(6, 3)
+    torch.nn.init.normal_(classifier.output.weight)
+    model.start_neighbor_branch(classifier.output.weight, torch.ones(3))
+    torch.testing.assert_close(model.neighbor.weight[:3], classifier.output.weight)
+    assert model.neighbor.bias[:3].tolist() == [1.0, 1.0, 1.0]
+    tags = Logistic(2, 3)
+    torch.nn.init.normal_(tags.output.weight)
+    model.start_tag_columns(tags.output.weight, torch.full((3,), 0.5))
+    x, z, t = torch.randn(5, 6), torch.randn(5, 3, 6), torch.tensor([[1.0, 0.0]] * 5)
+    torch.testing.assert_close(model.eval()(x, z, t), tags(t) - tags.output.bias + 0.5)  # tag-only exactly

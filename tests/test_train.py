@@ -66,7 +66,7 @@ def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
     experiment = experiments.parse("nbr-sets-m3-M6")
     model_a, history_a = train.fit(experiment, data, FIT, lr=LR, seed=5)
     model_b, history_b = train.fit(experiment, data, FIT, lr=LR, seed=5)
-    assert len(history_a) == FIT.max_epochs and history_a["best"].sum() == 1
+    assert len(history_a) == FIT.max_epochs + 1 and history_a["best"].sum() == 1  # epoch 0: the start
     np.testing.assert_array_equal(history_a["val_mAP_L"], history_b["val_mAP_L"])
     scores = train.predict(model_a, data, "val", experiment, samples=10, seed=5)
     np.testing.assert_array_equal(scores, train.predict(model_b, data, "val", experiment, samples=10, seed=5))
@@ -189,15 +189,15 @@ def test_training_stops_after_patience_epochs_without_a_new_best():
     experiment = experiments.parse("visual")
     settings = replace(FIT, max_epochs=60, patience=3)
     _, history = train.fit(experiment, data, settings, lr=3.0, seed=0)
-    best = int(history["val_mAP_L"].idxmax()) + 1
+    best = int(history.loc[history["val_mAP_L"].idxmax(), "epoch"])  # epoch 0 is the start
     assert history["stop"].unique().tolist() == ["patience"]
     assert history["best_epoch"].unique().tolist() == [best] and history["best"].sum() == 1
-    assert len(history) == best + 3 < 60
-    assert (history.loc[: best - 2, "val_mAP_L"] < history["val_mAP_L"].max()).all()
+    assert len(history) == best + 1 + 3 < 60
+    assert (history.loc[: best - 1, "val_mAP_L"] < history["val_mAP_L"].max()).all()
     batches = -(-len(data.subsets["train"].rows) // FIT.batch_size)
-    assert history["updates"].tolist() == [batches * e for e in range(1, len(history) + 1)]
+    assert history["updates"].tolist() == [batches * e for e in range(len(history))]
     _, capped = train.fit(experiment, data, replace(settings, max_epochs=2), lr=1e-5, seed=0)
-    assert capped["stop"].unique().tolist() == ["cap"] and len(capped) == 2
+    assert capped["stop"].unique().tolist() == ["cap"] and len(capped) == 3
 
 
 def test_the_image_path_has_the_models_depth_and_width_but_reads_no_neighbors():
@@ -292,3 +292,55 @@ def test_the_model_and_voting_on_tasks_whose_answer_is_known(shift):
     else:
         assert alpha <= 0.25 and abs(vote_map - visual_map) < 5
         assert model_map > vote_map + 5  # 88 -> 99.4
+
+
+def with_cluster_tags(data: SplitData, seed=0, informative=0.8) -> SplitData:
+    """The toy split with tag vectors: each image carries its cluster's tag with probability
+    `informative`, and two of 40 noise tags."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    n = len(data.features)
+    cluster = np.zeros(n, dtype=int)
+    for subset in data.subsets.values():
+        cluster[subset.rows.numpy()] = subset.labels.numpy().argmax(axis=1)
+    tags = np.zeros((n, 43), dtype=np.float32)
+    tags[np.arange(n), cluster] = rng.random(n) < informative
+    for column in rng.integers(3, 43, size=(2, n)):
+        tags[np.arange(n), column] = 1
+    vocabulary = [f"tag{i}" for i in range(43)]
+    return replace(data, tags=sp.csr_matrix(tags), tag_vocabulary=vocabulary)
+
+
+def test_no_training_ends_worse_on_validation_than_its_start():
+    data = toy_split()
+    experiment = experiments.parse("visual")
+    _, history = train.fit(experiment, data, FIT, lr=LR, seed=0)
+    assert history["epoch"].tolist() == list(range(FIT.max_epochs + 1))
+    assert history.loc[0, "updates"] == 0
+    assert history.loc[history["best"], "val_mAP_L"].item() >= history.loc[0, "val_mAP_L"]
+
+
+def test_the_tag_vector_model_reaches_tag_only_on_informative_tags():
+    """Trained jointly from He initialisation, the hidden path fits the small training set
+    first and the tag columns starve; started from tag-only, the model cannot end below it on
+    validation, and on test it stays within a point."""
+    data = with_cluster_tags(toy_split(n=600, noise=6.0))
+    settings = replace(FIT, max_epochs=200, patience=10, hidden=64)
+    truth = {name: data.subsets[name].labels.numpy().astype(bool) for name in ("val", "test")}
+
+    def scored(experiment, model):
+        return {
+            name: metrics.label_map(truth[name], train.predict(model, data, name, experiment, samples=10, seed=0))
+            for name in truth
+        }
+
+    tag_only = experiments.parse("tagonly-tau43")
+    tag_model, _ = train.fit(tag_only, data, settings, lr=1e-2, seed=0)
+    tagvec = experiments.parse("nbr-tags-tau43-m3-M6-tagvec")
+    assert experiments.starts_from(tagvec.name) == tag_only.name
+    started, history = train.fit(tagvec, data, settings, lr=1e-2, seed=0, start=tag_model)
+    assert history.loc[0, "val_mAP_L"] == pytest.approx(scored(tag_only, tag_model)["val"])
+    ours, theirs = scored(tagvec, started), scored(tag_only, tag_model)
+    assert ours["val"] >= theirs["val"]
+    assert ours["test"] >= theirs["test"] - 1

@@ -254,3 +254,23 @@ def test_neighborhood_vote_on_split_mixes_own_and_neighbor_scores(space):
     f = expit(f) if space == "probabilities" else f
     expected = (1 - alpha) * f[test.rows] + alpha * f[test.neighbor_rows[:, :4].numpy()].mean(axis=1)
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
+
+
+def test_alpha_per_label_is_each_labels_best_on_validation():
+    """Label 0 is read best from the image alone, label 1 from its neighbors alone: the choice
+    per label takes alpha 0 and 1, and scores each label as that alpha does."""
+    rng = np.random.default_rng(0)
+    n, M = 400, 4
+    truth = rng.random((n, 2)) < 0.3
+    own = np.where(truth, 1.0, 0.0) + rng.normal(0, 0.3, (n, 2))
+    neighbors = np.where(truth[:, None, :], 1.0, 0.0) + rng.normal(0, 0.3, (n, M, 2))
+    own[:, 1] = rng.normal(size=n)  # label 1: the image says nothing
+    neighbors[:, :, 0] = rng.normal(size=(n, M))  # label 0: the neighbors say nothing
+    best, table = voting.choose_vote_per_label(own, neighbors, truth, alphas=[0, 0.5, 1], spaces=["logits"])
+    assert best["alpha"].tolist() == [0.0, 1.0] and best["space"] == "logits"
+    mixed = voting.neighborhood_vote(own, neighbors, best["alpha"])
+    for label, alpha in enumerate(best["alpha"]):
+        single = voting.neighborhood_vote(own, neighbors, alpha)
+        np.testing.assert_allclose(mixed[:, label], single[:, label])
+    assert set(table.columns) == {"space", "alpha", "label", "val_AP"} and len(table) == 6
+    assert best["val_mAP_L"] == pytest.approx(table.groupby("label")["val_AP"].max().mean())

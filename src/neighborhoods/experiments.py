@@ -321,9 +321,18 @@ def oracle(meta: str, M: int) -> str:
 
 
 def starts_from(name: str) -> str | None:
-    """The trained experiment a variant's W_z starts from, on the same fraction (else None)."""
+    """The trained experiment a part of this one starts from (else None): the tag-only model
+    for the tag vector's weights (the one rule: a model's weights on an input that another
+    trained method reads alone start from that method); the image path or visual only, on the
+    same fraction, for W_z of the variants that say so."""
     experiment = parse(name)
-    start = STARTS_FROM.get(experiment.variant) if experiment.model == "neighborhood" else None
+    if experiment.model != "neighborhood":
+        return None
+    start = STARTS_FROM.get(experiment.variant)
+    if experiment.tag_vector:
+        if start is not None:
+            raise ValueError(f"{name!r}: the tag vector's start and W_z's start cannot be combined")
+        return tag_only(experiment.tau)
     return None if start is None else on_fraction(start, experiment.train)
 
 

@@ -93,6 +93,21 @@ class NeighborhoodModel(nn.Module):
             self.neighbor.weight[:rows] = weight
             self.neighbor.bias[:rows] = bias
 
+    def start_tag_columns(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        """The tag vector's columns of W_y and b_y start from the trained tag-only model, and the
+        hidden state's columns at zero: the model starts as tag-only and trains its hidden path
+        on what tag-only leaves. Trained jointly from He initialisation, the hidden path fits
+        a small training set first and the tag columns starve."""
+        if weight.shape != (self.output.weight.shape[0], self.tag_dim):
+            raise ValueError(
+                f"cannot start the tag columns ({self.output.weight.shape[0]} x {self.tag_dim}) "
+                f"from a layer of shape {tuple(weight.shape)}"
+            )
+        with torch.no_grad():
+            self.output.weight[:, : -self.tag_dim] = 0
+            self.output.weight[:, -self.tag_dim :] = weight
+            self.output.bias[:] = bias
+
     def weight_matrices(self) -> list[torch.Tensor]:
         image = [] if self.image is None else [self.image.weight]
         return [*image, self.neighbor.weight, self.output.weight]

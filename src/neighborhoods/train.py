@@ -129,6 +129,15 @@ def score_test_subset(
     return predict(model, data, "test", experiment, samples=settings.test_samples, seed=seed)
 
 
+def _start_from(model: nn.Module, experiment: Experiment, start: nn.Module) -> None:
+    """Give the part of `model` that `start` trained alone its trained values."""
+    if experiment.tag_vector:
+        model.start_tag_columns(start.output.weight.detach(), start.output.bias.detach())
+        return
+    first = start.image if isinstance(start, ImagePath) else start.output
+    model.start_neighbor_branch(first.weight.detach(), first.bias.detach())
+
+
 def rmsprop(model: nn.Module, *, lr: float, l2: float) -> torch.optim.RMSprop:
     """RMSProp whose weight decay on the weight matrices (not the biases) is the gradient of
     the (l2 / 2) * sum of their squares penalty: the optimizer adds it in one fused step instead
@@ -151,8 +160,12 @@ def fit(
 ) -> tuple[nn.Module, pd.DataFrame]:
     """Train from a seeded start at learning rate `lr` until `settings.patience` epochs pass
     without a new best validation mAP_L (or `settings.max_epochs` is reached); return the
-    best-on-validation model and the per-epoch history. `start`, a trained image path or
-    visual-only model, gives the neighborhood model's W_z and b_z their first values.
+    best-on-validation model and the per-epoch history. `start` is the trained model a part
+    of this one starts from (`experiments.starts_from`): the tag-only model for the tag
+    vector's weights, the image path or visual only for W_z of the variants that say so.
+
+    The start is scored on validation as epoch 0, so no training ends worse on validation than
+    where it started (a random start is never kept in practice).
 
     The history has one row per epoch, with the updates made so far, and says on every row
     why the training stopped (`stop`: patience or cap) and at which epoch it was best.
@@ -169,8 +182,7 @@ def fit(
         dropout=settings.dropout,
     )
     if start is not None:
-        first = start.image if isinstance(start, ImagePath) else start.output
-        model.start_neighbor_branch(first.weight.detach(), first.bias.detach())
+        _start_from(model, experiment, start)
     model = model.to(device)
     optimizer = rmsprop(model, lr=lr, l2=settings.l2)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
@@ -178,7 +190,15 @@ def fit(
     train = data.subsets["train"]
     val_labels = data.subsets["val"].labels.numpy().astype(bool)
 
-    best_score, best_epoch, best_state, history, updates = -np.inf, 0, None, [], 0
+    def snapshot():
+        return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+
+    best_score = metrics.label_map(
+        val_labels, predict(model, data, "val", experiment, samples=settings.test_samples, seed=seed)
+    )
+    best_epoch, best_state, updates = 0, snapshot(), 0
+    history = [{"epoch": 0, "updates": 0, "train_loss": np.nan, "val_mAP_L": best_score}]
+    history[0] |= {"train_images": len(train.rows), "seconds": 0.0}
     progress = tqdm(desc=f"train {experiment.name} lr {lr:g}", unit="epoch", mininterval=10)
     for epoch in range(1, settings.max_epochs + 1):
         start, total_loss = time.perf_counter(), 0.0
@@ -208,8 +228,7 @@ def fit(
         progress.update()
         progress.set_postfix(val_mAP_L=f"{val_map:.2f}", best=best_epoch, refresh=False)
         if val_map > best_score:
-            best_score, best_epoch = val_map, epoch
-            best_state = {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+            best_score, best_epoch, best_state = val_map, epoch, snapshot()
         elif epoch - best_epoch >= settings.patience:
             break
     progress.close()

@@ -130,7 +130,7 @@ def neighborhood_vote(
         )
     alpha = np.asarray(alpha, dtype=np.float64)
     if alpha.ndim > 1 or (alpha.ndim == 1 and len(alpha) != L) or not ((alpha >= 0) & (alpha <= 1)).all():
-        raise ValueError(f"alpha must be one number or {L} numbers, each in [0, 1]; got {alpha}")
+        raise ValueError(f"alpha must lie in [0, 1], one number or {L} (one per label); got {alpha}")
     return (1 - alpha) * own_scores + alpha * neighbor_scores.mean(axis=1)
 
 
