@@ -54,7 +54,7 @@ def test_embedded_keywords_are_read_from_xmp_and_iptc(collection, tmp_path):
     png = Image.new("RGB", (16, 16), "blue")
     png.save(tmp_path / "blue.png")
     photo_collection.embed(tmp_path / "blue.png", ["Deep  Blue", "sea"], iptc=False)  # PNG: XMP only
-    assert photos.scan(tmp_path)[0][0].tags == {"deep blue", "sea"}  # lower case, spaces collapsed
+    assert photos.scan(tmp_path)[0][0].tags == {"deepblue", "sea"}  # as Flickr writes tags: no spaces
     found, _ = photos.scan(collection)
     tags = {p.path: p.tags for p in found}
     assert tags["cats/cats0.jpg"] == {"kitty", "whiskers"}  # both
@@ -73,6 +73,7 @@ def test_the_four_outputs_and_the_skipped_files(annotated, collection):
     concepts = (annotated.parents[2] / "results" / "synthetic" / "data" / "concepts.txt").read_text().split()
     assert len(table) == len(csv) == 12  # 9 themed, the copy, the untagged PNG, the red one
     assert set(table.columns) >= {"path", "metadata", "top_labels", "top_probabilities", *concepts}
+    assert table["unmatched_keywords"].notna().all() and (table["unmatched_keywords"] >= 0).all()
     probabilities = table[concepts].to_numpy()
     assert ((probabilities > 0) & (probabilities < 1)).all()
     for row in table.itertuples():
@@ -123,7 +124,8 @@ def test_the_same_pixels_with_other_keywords_get_other_labels(annotated):
     table = pd.read_parquet(annotated / "annotations.parquet").set_index("path")
     features = dict(zip(*parquet.read_features(annotated / "features.parquet"), strict=True))
     paths = pd.read_parquet(annotated / "photos.parquet").set_index("path")["image_id"]
-    concepts = [c for c in table.columns if c not in ("metadata", "top_labels", "top_probabilities")]
+    info = ("metadata", "unmatched_keywords", "top_labels", "top_probabilities")
+    concepts = [c for c in table.columns if c not in info]
     cat = features[paths["cats/cats0.jpg"]]
     copy = features[paths["kitchen/cat_in_kitchen.jpg"]]
     assert np.abs(cat - copy).max() < 0.05 * np.abs(cat).max()  # nearly the same pixels (rolled)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import torch
 from scipy.special import expit
 
@@ -99,16 +101,42 @@ def scores(
     return expit(logits.astype(np.float64))
 
 
+def training_tags(saved: Checkpoint, images: str | None) -> set[str] | None:
+    """The tags the model's training data had: the checkpoint's tag vocabulary where it has one,
+    else every tag of the images table of the run it was trained in (`images`), else None."""
+    if saved.tag_vocabulary is not None:
+        return set(saved.tag_vocabulary)
+    if not images:
+        return None
+    column = pq.read_table(images, columns=["tags"]).column("tags")
+    return set(pc.unique(pc.list_flatten(column)).drop_null().to_pylist())
+
+
+def unmatched_keywords(photos: pa.Table, known: set[str] | None) -> pd.Series:
+    """How many of each photo's tags match no training tag (null where those are unknown)."""
+    if known is None:
+        return pd.Series([pd.NA] * photos.num_rows, dtype="Int64")
+    counts = [len(set(tags or ()) - known) for tags in photos.column("tags").to_pylist()]
+    return pd.Series(counts, dtype="Int64")
+
+
 def annotations(
-    photos: pa.Table, concepts: list[str], probabilities: np.ndarray, top: int, neighbors
+    photos: pa.Table,
+    concepts: list[str],
+    probabilities: np.ndarray,
+    top: int,
+    neighbors,
+    known_tags: set[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per photo: its path, whether it had metadata to find neighbors with, its `top`
+    """One row per photo: its path, whether it had metadata to find neighbors with, how many of
+    its keywords match no training tag (`known_tags`; null where those are unknown), its `top`
     labels with their probabilities, and every concept's probability (a column each)."""
     order = np.argsort(-probabilities, axis=1, kind="stable")[:, :top]
     table = pd.DataFrame(
         {
             "path": photos.column("path").to_pylist(),
             "metadata": [bool(items) for items in neighbors.items] if neighbors else False,
+            "unmatched_keywords": unmatched_keywords(photos, known_tags),
             "top_labels": [[concepts[j] for j in row] for row in order],
             "top_probabilities": [probabilities[i, row].round(4).tolist() for i, row in enumerate(order)],
         }

@@ -1,3 +1,5 @@
+import logging
+
 from neighborhoods import annotation, job, parquet, train
 from neighborhoods.checkpoint import load
 
@@ -13,7 +15,19 @@ with job.start(snakemake.log[0]):
     probabilities = annotation.scores(
         model, saved, experiment, photos, features, neighbors, snakemake.params.seed
     )
-    table = annotation.annotations(photos, saved.concepts, probabilities, snakemake.params.top, neighbors)
+    known = annotation.training_tags(saved, snakemake.input.get("dataset"))
+    if known is None:
+        logging.info(
+            "%s: the tags it was trained with are unknown; unmatched_keywords left empty", saved.experiment
+        )
+    table = annotation.annotations(
+        photos, saved.concepts, probabilities, snakemake.params.top, neighbors, known
+    )
+    unmatched = int(table["unmatched_keywords"].sum()) if known is not None else 0
+    if unmatched:
+        logging.info(
+            "%d keyword(s) of the photos match no training tag (column unmatched_keywords)", unmatched
+        )
     table.to_parquet(snakemake.output.parquet, index=False)
     annotation.flat(table).to_csv(snakemake.output.csv, index=False)
     annotation.neighbor_rows(photos, neighbors).to_parquet(snakemake.output.neighbors, index=False)

@@ -3,9 +3,11 @@ included, with the metadata photo managers leave behind.
 
 Lightroom, digiKam and darktable write keywords into the files (XMP `dc:subject`, IPTC
 Keywords); a sidecar table can add tags, albums and groups; a photo's album defaults to the
-folder it sits in. Keywords are compared in Unicode NFC form, so "café" typed on two systems is
-one tag. Files that cannot be used (undecodable, too large, a link to nothing) are skipped with
-the reason, never fatal: an archive of thousands of photos always has a few.
+folder it sits in. Keywords become tags as the training tags were written (`tag`: Flickr's
+normalised form, letters and digits lower-cased, so "New York" is "newyork"), in Unicode NFC
+form, so "café" typed on two systems is one tag. Files that cannot be used (undecodable, too
+large, a link to nothing) are skipped with the reason, never fatal: an archive of thousands of
+photos always has a few.
 """
 
 import csv
@@ -49,7 +51,17 @@ class Photo:
 
 
 def _keyword(value: str) -> str | None:
+    """An album or group name: NFC, lower case, whitespace collapsed."""
     word = unicodedata.normalize("NFC", " ".join(value.split()).lower())
+    return word or None
+
+
+def tag(value: str) -> str | None:
+    """A keyword as a tag, in the form the training tags have: Flickr's normalised tags (the
+    `<tag>` text of photos.getInfo and of McAuley and Leskovec's XML) and NUS-WIDE's
+    All_Tags.txt keep letters and digits only, lower-cased ("New York" and "new-york" are
+    "newyork"). NFC first, so "café" typed on two systems is one tag."""
+    word = "".join(c for c in unicodedata.normalize("NFC", value).lower() if c.isalnum())
     return word or None
 
 
@@ -88,7 +100,7 @@ def embedded_keywords(image: Image.Image, where: str = "") -> set[str]:
             words += xmp_subjects(packet)
         except (ElementTree.ParseError, ValueError) as error:
             log.warning("%s: unreadable XMP packet left out: %s", where, error)
-    return {word for word in map(_keyword, words) if word}
+    return {word for word in map(tag, words) if word}
 
 
 def _read(path: Path, max_pixels: int) -> set[str]:
@@ -140,7 +152,7 @@ def _word(value, where: str) -> str:
     raise ValueError(f"{where}: expected keywords as text or integers, found {value!r}")
 
 
-def _items(value, where: str) -> set[str]:
+def _items(value, where: str, normalise=_keyword) -> set[str]:
     """A sidecar cell: a list (Parquet; one keyword an element), or text whose keywords are
     separated by ';' or ',' if it holds either, else by whitespace. Integers are keywords too."""
     if value is None:
@@ -151,7 +163,7 @@ def _items(value, where: str) -> set[str]:
         words = [_word(v, where) for v in value if v is not None]
     else:
         words = [_word(value, where)]
-    return {word for word in map(_keyword, words) if word}
+    return {word for word in map(normalise, words) if word}
 
 
 def _text(path: Path) -> str:
@@ -242,7 +254,7 @@ def apply_sidecar(photos: list[Photo], path: str | Path, skipped: list[tuple[str
         photo = matches[0]
         for column, kind in SIDECAR_COLUMNS.items():
             if column in row:
-                items = _items(row[column], f"{where}, column {column}")
+                items = _items(row[column], f"{where}, column {column}", tag if kind == "tags" else _keyword)
                 if kind == "sets" and items:
                     photo.sets = items
                 else:
