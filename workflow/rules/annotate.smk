@@ -1,5 +1,6 @@
 # The annotate target: label a folder of the user's own photos with a trained model
 # (src/neighborhoods/annotation.py). Everything lands in results/annotate/<collection>/.
+from neighborhoods import extractable
 from neighborhoods.ingestion import photos
 
 ANNOTATE = config.get("annotate")
@@ -19,6 +20,17 @@ if ANNOTATE:
         ANNOTATE_MODEL
         if ANNOTATE_MODEL.endswith(".pt")
         else run_file(ANNOTATE_MODEL, "model.pt", 0)
+    )
+    # A model whose features the photos' features job could not extract is refused here, before
+    # any job: one trained on imported features (docs/annotate.md).
+    extractable.check_annotate_model(
+        ANNOTATE_CHECKPOINT,
+        (
+            extractable.checkpoint_backbone(ANNOTATE_CHECKPOINT)
+            if ANNOTATE_MODEL.endswith(".pt")
+            else BACKBONE
+        ),
+        imported=bool(IMPORTED) and not ANNOTATE_MODEL.endswith(".pt"),
     )
 
     # Rescanned when the folder's listing changes (the params trigger, as image_manifest does).
