@@ -172,7 +172,7 @@ def test_metadata_table_fetched_before_csv_and_parquet(tmp_path):
     ):
         flickr.read_metadata_table(typed, policy="drop")  # a typed table has no line to drop
     (tmp_path / "bad.csv").write_text("photo_id,sets,groups\n1,,\nabc,,\n")
-    with pytest.raises(ValueError, match=r"bad.csv:3: expected a numeric photo_id \(ASCII digits, at most \d+\), found 'abc'"):
+    with pytest.raises(ValueError, match=r"bad.csv:3: expected a numeric photo_id \(.*\), found 'abc'"):
         flickr.read_metadata_table(tmp_path / "bad.csv")
 
 
