@@ -143,3 +143,21 @@ def doc_figures():
     return {
         target: output.png for target, output in outputs.items() if output.get("png")
     }
+
+
+# What a run folder's job writes beside its metrics.json, which records where the job ran.
+RUN_FILES = ("metrics.json", "scores.parquet", "history.parquet", "model.pt")
+
+
+def doc_runs():
+    """The metrics.json of every run behind config docs.targets' tables and figures (rule
+    docs): the results page states their provenance, from the runs' own files."""
+    runs = set()
+    for target in config["docs"]["targets"]:
+        for path in getattr(rules, target).input:
+            if not isinstance(path, str) or not path.startswith(f"{RESULTS}/runs/"):
+                continue
+            folder, _, name = path.rpartition("/")
+            if name in RUN_FILES:
+                runs.add(f"{folder}/metrics.json")
+    return sorted(runs)

@@ -2,22 +2,6 @@
 # figures of config docs.targets, with the figures copied beside it.
 DOCS_PAGE = f"docs/results/{RUN_NAME}.md"
 DOC_TARGETS = config["docs"]["targets"]
-# What a run folder's job writes beside its metrics.json, which records where the job ran.
-RUN_FILES = ("metrics.json", "scores.parquet", "history.parquet", "model.pt")
-
-
-def doc_runs():
-    """The metrics.json of every run behind the page's tables and figures: the page states
-    their provenance, from the runs' own files."""
-    runs = set()
-    for target in DOC_TARGETS:
-        for path in getattr(rules, target).input:
-            if not isinstance(path, str) or not path.startswith(f"{RESULTS}/runs/"):
-                continue
-            folder, _, name = path.rpartition("/")
-            if name in RUN_FILES:
-                runs.add(f"{folder}/metrics.json")
-    return sorted(runs)
 
 
 rule docs:
