@@ -5,7 +5,16 @@ from neighborhoods.ingestion import flickr as flickr_api
 from neighborhoods.ingestion import nuswide as release_api
 
 NUSWIDE = config["nuswide"]
-FLICKR = config["flickr"]
+# getInfo (tags, owner) doubles the crawl; by default (null) it is called only for the tags of
+# nuswide.tags: flickr, as no table, figure or neighbor list reads the owner.
+FLICKR = {
+    **config["flickr"],
+    "get_info": (
+        NUSWIDE["tags"] == "flickr"
+        if config["flickr"]["get_info"] is None
+        else config["flickr"]["get_info"]
+    ),
+}
 NUSWIDE_ROOT = NUSWIDE["root"]
 NUSWIDE_WORK = f"{RESULTS}/data/nuswide"
 FLICKR_SHARDS = expand(
