@@ -135,6 +135,8 @@ def built(release, tmp_path_factory):
             "flickr": {
                 "api_url": server.url,
                 "cache": "flickr-answers",
+                # getInfo too (off by default with the release's tags): owners, and its faults retried.
+                "get_info": True,
                 "jobs": 2,
                 "rate_per_hour": 360000,
                 "backoff": 0.01,
