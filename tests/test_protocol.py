@@ -17,7 +17,11 @@ CONFIG = {
         "vocabulary": 2000,
         "overlap": [0, 50, 100],
     },
-    "curves": {"fractions": [100, 10, 50]},
+    "curves": {
+        "fractions": [100, 10, 50],
+        "splits": 2,
+        "methods": ["visual", "imagepath", "vote_logits", "nbrvote", "model", "tuned"],
+    },
 }
 
 
@@ -139,3 +143,23 @@ def test_tables_and_settings_travel_as_plain_values(plan):
     )
     assert TrainingSettings.from_dict(settings.as_dict()) == settings
     assert settings.learning_rates == (0.1, 0.01)
+
+
+def test_curves_take_their_methods_and_splits_per_share_and_the_oracle_needs_the_control():
+    curves = {
+        "fractions": [100, 10],
+        "splits": [1, 3],
+        "methods": ["model_nbronly", "vote_perlabel", "oracle"],
+    }
+    plan = protocol.Protocol({**CONFIG, "dataset": "control", "splits": {"count": 2}, "curves": curves})
+    assert [(p.value, p.experiment, p.splits) for p in plan.curves["model_nbronly"]] == [
+        (10, "nbr-tags-tau5000-m3-M6-nbronly-train10", 2),  # 3 asked, 2 exist
+        (100, "nbr-tags-tau5000-m3-M6-nbronly", 1),
+    ]
+    assert [p.experiment for p in plan.curves["vote_perlabel"]][-1] == "nbrvote-tags-tau5000-M6-perlabel"
+    assert {p.experiment for p in plan.curves["oracle"]} == {"oracle-tags-tau5000-M6"}  # trains nothing
+    assert "oracle − our model" in [c.label for c in plan.comparisons]
+    with pytest.raises(ValueError, match="dataset control only"):
+        protocol.Protocol({**CONFIG, "curves": curves})
+    with pytest.raises(ValueError, match="one per fraction"):
+        protocol.Protocol({**CONFIG, "curves": {**curves, "splits": [1]}})

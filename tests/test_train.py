@@ -331,7 +331,9 @@ def test_the_tag_vector_model_reaches_tag_only_on_informative_tags():
 
     def scored(experiment, model):
         return {
-            name: metrics.label_map(truth[name], train.predict(model, data, name, experiment, samples=10, seed=0))
+            name: metrics.label_map(
+                truth[name], train.predict(model, data, name, experiment, samples=10, seed=0)
+            )
             for name in truth
         }
 

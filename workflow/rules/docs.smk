@@ -33,3 +33,28 @@ rule docs:
         repository=str(REPOSITORY),
     script:
         "../scripts/docs.py"
+
+
+# The controls' page (docs/results/controls.md): the learning curves of the control runs of
+# config docs.controls side by side; each run is built by its own config first.
+CONTROL_RUNS = config["docs"]["controls"]
+
+
+rule controls_page:
+    input:
+        tables=[f"results/{run}/tables/learning_curves.md" for run in CONTROL_RUNS],
+        gaps=[f"results/{run}/tables/learning_curves_gaps.csv" for run in CONTROL_RUNS],
+        figures=[f"results/{run}/figures/learning_curves.png" for run in CONTROL_RUNS],
+        stats=[f"results/{run}/data/stats.json" for run in CONTROL_RUNS],
+    output:
+        page="docs/results/controls.md",
+        figures=[f"docs/results/controls/{run}.png" for run in CONTROL_RUNS],
+    log:
+        f"{LOGS}/controls_page.log",
+    localrule: True
+    conda:
+        "../../envs/neighborhoods.yaml"
+    params:
+        runs=CONTROL_RUNS,
+    script:
+        "../scripts/controls_page.py"
