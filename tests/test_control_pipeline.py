@@ -64,3 +64,4 @@ def test_the_controls_page(built):
     assert "our model without its image branch − voting, neighbors only (alpha 1)" in page
     assert (built / "docs" / "results" / "controls" / "ctl.png").exists()
     assert "## Provenance" in page and "runs behind this page" in page
+    assert "**Headline.** Our model − tuned voting: " in page and "on the positive control at" in page
