@@ -140,6 +140,16 @@ def neighborhood_vote(
 SPACES = {"logits": lambda logits: logits, "probabilities": expit}
 
 
+def _vote_grid(alphas: list[float], spaces: list[str], val_labels: np.ndarray, n: int) -> np.ndarray:
+    """Refuse an empty grid or an unknown space; the validation labels as a 0/1 matrix."""
+    if not alphas or not spaces:
+        raise ValueError("voting needs at least one alpha and one space")
+    unknown = set(spaces) - set(SPACES)
+    if unknown:
+        raise ValueError(f"unknown vote space(s) {sorted(unknown)}; expected {list(SPACES)}")
+    return _labels_matrix(val_labels, n, "val_labels")
+
+
 def choose_vote(
     own_val: np.ndarray,
     neighbor_val: np.ndarray,
@@ -156,12 +166,7 @@ def choose_vote(
     is computed, as only it chooses: over 40,000 x 81 random scores, all six metrics took 53 s
     and mAP_L alone 2.6 s (AMD EPYC, beside another job), for each of the 22 settings.
     """
-    if not alphas or not spaces:
-        raise ValueError("choose_vote needs at least one alpha and one space")
-    unknown = set(spaces) - set(SPACES)
-    if unknown:
-        raise ValueError(f"unknown vote space(s) {sorted(unknown)}; expected {list(SPACES)}")
-    val_labels = _labels_matrix(val_labels, len(own_val), "val_labels")
+    val_labels = _vote_grid(alphas, spaces, val_labels, len(own_val))
     rows = []
     for space in spaces:
         own, neighbors = SPACES[space](own_val), SPACES[space](neighbor_val)
@@ -184,12 +189,7 @@ def choose_vote_per_label(
     per-label APs, so these choices maximise it on validation: a test of whether voting only
     lacks a per-label mix. Returns ({alpha: (L,) array, space, val_mAP_L}, one row per space,
     alpha and label with its val AP)."""
-    if not alphas or not spaces:
-        raise ValueError("choose_vote_per_label needs at least one alpha and one space")
-    unknown = set(spaces) - set(SPACES)
-    if unknown:
-        raise ValueError(f"unknown vote space(s) {sorted(unknown)}; expected {list(SPACES)}")
-    val_labels = _labels_matrix(val_labels, len(own_val), "val_labels")
+    val_labels = _vote_grid(alphas, spaces, val_labels, len(own_val))
     present = np.flatnonzero(val_labels.any(axis=0))
     rows, best = [], None
     for space in spaces:
