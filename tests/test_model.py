@@ -26,7 +26,7 @@ def test_neighbor_order_does_not_matter_and_tag_vector_is_appended():
     out = model(x, z, tags)
     torch.testing.assert_close(out, model(x, z.flip(1), tags))
     delta = (out - model(x, z, torch.zeros(2, 2))).detach().numpy()
-    np.testing.assert_allclose(delta[0], model.output.weight[:, -2].detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(delta[0], model.tags.weight[:, 0].detach().numpy(), rtol=1e-5)
     np.testing.assert_allclose(delta[1], 0, atol=1e-6)
 
 
@@ -90,6 +90,11 @@ def test_starting_parts_from_trained_models():
     assert model.neighbor.bias[:3].tolist() == [1.0, 1.0, 1.0]
     tags = Logistic(2, 3)
     torch.nn.init.normal_(tags.output.weight)
-    model.start_tag_columns(tags.output.weight, torch.full((3,), 0.5))
+    model.keep_tag_weights(tags.output.weight, torch.full((3,), 0.5))
     x, z, t = torch.randn(5, 6), torch.randn(5, 3, 6), torch.tensor([[1.0, 0.0]] * 5)
     torch.testing.assert_close(model.eval()(x, z, t), tags(t) - tags.output.bias + 0.5)  # tag-only exactly
+    # Kept: neither trained nor decayed.
+    assert not model.tags.weight.requires_grad
+    assert all(w is not model.tags.weight for w in model.weight_matrices())
+    model.train()(x, z, t).sum().backward()
+    assert model.tags.weight.grad is None and model.output.weight.grad is not None

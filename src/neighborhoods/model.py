@@ -19,8 +19,10 @@ def _he_init(layer: nn.Linear) -> nn.Linear:
 class NeighborhoodModel(nn.Module):
     """s(x, z) = W_y [ReLU(W_x phi(x) + b_x) ; max_i ReLU(W_z phi(z_i) + b_z)] + b_y.
 
-    With `tag_dim > 0` the image's binary tag vector is appended to the hidden state
-    (the paper's "tag neighbors + tag vector" row). Two diagnostics of the neighbor branch
+    With `tag_dim > 0` the image's binary tag vector t is appended to the hidden state (the
+    paper's "tag neighbors + tag vector" row): W_y [v_x; v_z; t] + b_y, held as
+    W_y [v_x; v_z] + b_y + (W_t t + b_t) so that W_t can be kept as the tag-only model trained it
+    (`keep_tag_weights`). Two diagnostics of the neighbor branch
     change it, never the paper's row: `pool="mean"` averages over the neighborhood instead of
     taking the max, and `image_branch=False` drops v_x, leaving W_y v_z.
     """
@@ -41,7 +43,8 @@ class NeighborhoodModel(nn.Module):
             raise ValueError(f"pool must be 'max' or 'mean', got {pool!r}")
         self.image = _he_init(nn.Linear(feature_dim, hidden)) if image_branch else None
         self.neighbor = _he_init(nn.Linear(feature_dim, hidden))
-        self.output = _he_init(nn.Linear((1 + image_branch) * hidden + tag_dim, n_labels))
+        self.output = _he_init(nn.Linear((1 + image_branch) * hidden, n_labels))
+        self.tags = _he_init(nn.Linear(tag_dim, n_labels)) if tag_dim else None
         self.dropout = nn.Dropout(dropout)
         self.tag_dim = tag_dim
         self.pool = pool
@@ -69,16 +72,16 @@ class NeighborhoodModel(nn.Module):
         total = 0
         for choice in choices:
             picked = hidden.gather(1, choice[..., None].expand(-1, -1, hidden.shape[2]))
-            parts = [*v_x, self._pool(picked)] + ([tags] if self.tag_dim else [])
-            total = total + self.output(torch.cat(parts, dim=1))
-        return total / len(choices)
+            total = total + self.output(torch.cat([*v_x, self._pool(picked)], dim=1))
+        return total / len(choices) + self._tag_scores(tags)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor, tags: torch.Tensor | None = None) -> torch.Tensor:
         v_z = self._pool(torch.relu(self.neighbor(z)))
         parts = [self.dropout(v) for v in (*self._image_state(x), v_z)]
-        if self.tag_dim:
-            parts.append(tags)
-        return self.output(torch.cat(parts, dim=1))
+        return self.output(torch.cat(parts, dim=1)) + self._tag_scores(tags)
+
+    def _tag_scores(self, tags: torch.Tensor | None) -> torch.Tensor | float:
+        return 0.0 if self.tags is None else self.tags(tags)
 
     def start_neighbor_branch(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
         """W_z and b_z start from a trained layer's rows (its first rows, if it has fewer than h):
@@ -93,24 +96,29 @@ class NeighborhoodModel(nn.Module):
             self.neighbor.weight[:rows] = weight
             self.neighbor.bias[:rows] = bias
 
-    def start_tag_columns(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
-        """The tag vector's columns of W_y and b_y start from the trained tag-only model, and the
-        hidden state's columns at zero: the model starts as tag-only and trains its hidden path
-        on what tag-only leaves. Trained jointly from He initialisation, the hidden path fits
-        a small training set first and the tag columns starve."""
-        if weight.shape != (self.output.weight.shape[0], self.tag_dim):
+    def keep_tag_weights(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        """W_t and b_t become the trained tag-only model's, kept as they are (not trained, not
+        decayed), and W_y, b_y start at zero: the model starts as tag-only and its hidden path
+        learns what tag-only leaves. Trained jointly from He initialisation, the hidden path
+        fits a small training set first and the tag weights starve; trained on from the
+        tag-only weights, RMSProp's first steps (its running average starts at zero) throw
+        them off their optimum."""
+        if weight.shape != self.tags.weight.shape:
             raise ValueError(
-                f"cannot start the tag columns ({self.output.weight.shape[0]} x {self.tag_dim}) "
+                f"cannot keep the tag weights {tuple(self.tags.weight.shape)} "
                 f"from a layer of shape {tuple(weight.shape)}"
             )
         with torch.no_grad():
-            self.output.weight[:, : -self.tag_dim] = 0
-            self.output.weight[:, -self.tag_dim :] = weight
-            self.output.bias[:] = bias
+            self.tags.weight.copy_(weight)
+            self.tags.bias.copy_(bias)
+            self.output.weight.zero_()
+            self.output.bias.zero_()
+        self.tags.requires_grad_(False)
 
     def weight_matrices(self) -> list[torch.Tensor]:
         image = [] if self.image is None else [self.image.weight]
-        return [*image, self.neighbor.weight, self.output.weight]
+        tags = [self.tags.weight] if self.tags is not None and self.tags.weight.requires_grad else []
+        return [*image, self.neighbor.weight, self.output.weight, *tags]
 
 
 class ImagePath(nn.Module):

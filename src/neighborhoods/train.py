@@ -132,7 +132,7 @@ def score_test_subset(
 def _start_from(model: nn.Module, experiment: Experiment, start: nn.Module) -> None:
     """Give the part of `model` that `start` trained alone its trained values."""
     if experiment.tag_vector:
-        model.start_tag_columns(start.output.weight.detach(), start.output.bias.detach())
+        model.keep_tag_weights(start.output.weight.detach(), start.output.bias.detach())
         return
     first = start.image if isinstance(start, ImagePath) else start.output
     model.start_neighbor_branch(first.weight.detach(), first.bias.detach())
