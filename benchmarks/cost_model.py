@@ -113,19 +113,6 @@ def full_dag(
             nodes[int(node.group(1))] = _key(rule, dict(p.split(": ", 1) for p in pairs))
         elif edge:
             edges.append((int(edge.group(1)), int(edge.group(2))))
-    # `--dag` labels predictions with their rule alone; their wildcards are their parents':
-    # the training's experiment, and the neighbors (meta) a test with other metadata reads.
-    parents = {}
-    for a, b in edges:
-        parents.setdefault(b, []).append(nodes[a])
-    for node, key in nodes.items():
-        if key == "predict_other_metadata":
-            inherited = {}
-            for parent in parents.get(node, []):
-                rule, *pairs = parent.split()
-                if rule == "train" or rule.endswith("_neighbors"):
-                    inherited |= dict(pair.split("=", 1) for pair in pairs)
-            nodes[node] = _key(key, inherited)
     ids = sorted(nodes)
     index = {node: i for i, node in enumerate(ids)}
     return [nodes[i] for i in ids], [(index[a], index[b]) for a, b in edges]

@@ -50,6 +50,11 @@ def planned_jobs(output: str) -> dict[str, int]:
     }
 
 
+def other_metadata_jobs(jobs: dict[str, int]) -> int:
+    """The planned jobs that test a model with other metadata (one rule per tested model)."""
+    return sum(count for rule, count in jobs.items() if rule.startswith("predict_other_metadata_"))
+
+
 def write_config(folder: Path, config: dict) -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / "config.yaml"
@@ -63,21 +68,23 @@ def test_asking_for_one_figure_plans_only_what_it_needs(tmp_path):
     assert jobs["fig7"] == 1 and jobs["features"] == 1
     # Three m, M and tau points beyond the default model (m=1, M=3, tau=100), plus it and visual only.
     assert jobs["train"] == 5
-    assert not {
-        "knn_voting",
-        "neighborhood_voting",
-        "predict_other_metadata",
-        "visual_neighbors",
-        "table2",
-        "fig5",
-    } & set(jobs)
+    assert not {"knn_voting", "neighborhood_voting", "visual_neighbors", "table2", "fig5"} & set(jobs)
+    assert other_metadata_jobs(jobs) == 0
 
 
 def test_figure8_trains_one_model_and_tests_it_with_each_overlap(tmp_path):
     write_config(tmp_path, TINY)
     jobs = planned_jobs(snakemake(tmp_path, "--dry-run", "fig8"))
     # The overlap-100 model and visual only; overlap 0 is a test-time prediction of the same model.
-    assert jobs["train"] == 2 and jobs["predict_other_metadata"] == 1 and "predict" not in jobs
+    assert jobs["train"] == 2 and other_metadata_jobs(jobs) == 1 and "predict" not in jobs
+
+
+def test_table4_tests_each_model_with_the_other_metadata_in_one_job_per_split(tmp_path):
+    write_config(tmp_path, TINY)
+    jobs = planned_jobs(snakemake(tmp_path, "--dry-run", "table4"))
+    # Three models (tags, sets, groups) over two splits, each job testing with two other kinds.
+    assert jobs["train"] == 6 and other_metadata_jobs(jobs) == 6
+    assert jobs["predict_other_metadata_nbr_sets_m3_M6"] == 2
 
 
 def test_table2_has_every_row_over_every_split(built):
@@ -117,9 +124,10 @@ def test_second_run_has_nothing_to_do(built):
 def test_changing_a_training_parameter_reruns_only_training_and_what_follows(built):
     changed = write_config(built / "changed", {**TINY, "model": {**TINY["model"], "hidden": 16}})
     jobs = planned_jobs(snakemake(built, "table2", "--dry-run", "--configfile", str(changed)))
-    # Five trained rows (upper, tag-only, visual, tag neighbors, + tag vector) over two splits;
-    # kNN voting trains nothing and stays; neighborhood voting reads the retrained visual model.
-    assert jobs == {"train": 10, "neighborhood_voting": 2, "table2": 1}
+    # Only the models with a hidden layer read it: the tag neighbors model and its tag-vector
+    # variant, over two splits. The logistic baselines (upper bound, tag-only, visual only) stay,
+    # and so does the voting that reads visual only.
+    assert jobs == {"train": 4, "table2": 1}
 
 
 def test_changing_one_sweep_value_reruns_only_its_own_point_and_the_figure(built):
@@ -148,7 +156,7 @@ def test_every_training_stops_by_the_rule_and_the_tiny_ones_on_patience(built):
     assert len(histories) >= 10
     patience, cap = TINY["model"]["patience"], TINY["model"]["max_epochs"]
     for path in histories:
-        for _, run in pd.read_parquet(path).groupby(["lr", "hidden", "l2"]):
+        for _, run in pd.read_parquet(path).groupby(["lr", "hidden", "l2"], dropna=False):
             best = int(run["val_mAP_L"].idxmax() - run.index[0])  # epoch 0: the start, scored
             assert run["best_epoch"].unique().tolist() == [best], path
             assert run["stop"].unique().tolist() == ["patience"], path

@@ -92,6 +92,16 @@ def test_figure8_tests_one_model_with_each_overlap(plan):
     ]
 
 
+def test_each_model_tested_with_other_neighbors_lists_them_once(plan):
+    """One job per model and split tests with all of them (Table 4's off-diagonal, Fig. 8)."""
+    assert plan.other_neighbor_tests() == {
+        "nbr-tags-tau5000-m3-M6": ["sets", "groups"],
+        "nbr-sets-m3-M6": ["tags-tau5000", "groups"],
+        "nbr-groups-m3-M6": ["tags-tau5000", "sets"],
+        "nbr-tagsplit2000-overlap100-m3-M6": ["tagsplit2000-overlap0", "tagsplit2000-overlap50"],
+    }
+
+
 def test_each_target_lists_the_experiments_it_reads(plan):
     assert plan.experiments("fig7") == [
         "nbr-tags-tau5000-m1-M6",
@@ -143,6 +153,12 @@ def test_tables_and_settings_travel_as_plain_values(plan):
     )
     assert TrainingSettings.from_dict(settings.as_dict()) == settings
     assert settings.learning_rates == (0.1, 0.01)
+    # Each kind of model is handed only what it reads, so a change reruns only what it affects.
+    assert settings.read_by("neighborhood") == settings.as_dict()
+    assert settings.read_by("imagepath") == {**settings.as_dict(), "test_samples": None}
+    for logistic in ("visual", "tagonly", "upper"):
+        unread = dict.fromkeys(("hidden", "dropout", "test_samples"))
+        assert settings.read_by(logistic) == {**settings.as_dict(), **unread}
 
 
 def test_curves_take_their_methods_and_splits_per_share_and_the_oracle_needs_the_control():

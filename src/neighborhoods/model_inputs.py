@@ -35,6 +35,7 @@ class SplitData:
     subsets: dict[str, Subset]
     tags: sp.csr_matrix | None = None  # (N, tau) 0/1 rows like `features`, top training tags
     tag_vocabulary: list[str] | None = None  # the tags of `tags`' columns, in order
+    feature_ids: np.ndarray | None = None  # (N,) the image id of each row of `features`
 
     def feature_rows(self, rows: torch.Tensor) -> torch.Tensor:
         """Features of `rows` (any shape of row indices) as float32, however they are held."""
@@ -83,12 +84,7 @@ def load(
     labels_of = labels_by_id(images, concepts)
 
     split = parquet.read(split_path, parquet.SPLIT)
-    neighbors = None
-    if neighbors_path is not None:
-        table = parquet.read(neighbors_path, parquet.NEIGHBORS)
-        neighbors = dict(
-            zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist(), strict=True)
-        )
+    neighbors = None if neighbors_path is None else _read_neighbors(neighbors_path)
 
     subsets = {}
     split_ids = split.column("image_id").to_numpy()
@@ -101,16 +97,11 @@ def load(
                 f"{features_path}: no features for {len(missing)} image(s) of {split_path}, "
                 f"e.g. {missing[:5]}"
             )
-        neighbor_rows = None
-        if neighbors is not None:
-            neighbor_rows = torch.tensor(
-                [[row_of[n] for n in neighbors[int(i)]] for i in ids], dtype=torch.long
-            )
         subsets[name] = Subset(
             image_ids=ids,
             rows=torch.tensor([row_of[int(i)] for i in ids], dtype=torch.long),
             labels=torch.from_numpy(np.stack([labels_of[int(i)] for i in ids])),
-            neighbor_rows=neighbor_rows,
+            neighbor_rows=None if neighbors is None else _neighbor_rows(neighbors, ids, row_of),
         )
     tags, vocabulary = None, None
     if tag_tau is not None:
@@ -120,7 +111,26 @@ def load(
         vocabulary = tag_vocabulary((tags_by_id[int(i)] for i in subsets["train"].image_ids), tag_tau)
         tags = binary_matrix([tags_by_id.get(int(i)) for i in feature_ids], vocabulary)
     held = torch.from_numpy(features.astype(FEATURE_DTYPES[feature_dtype], copy=False))  # no copy for float32
-    return SplitData(held, concepts, subsets, tags, vocabulary)
+    return SplitData(held, concepts, subsets, tags, vocabulary, feature_ids)
+
+
+def _read_neighbors(path: str | Path) -> dict[int, list[int]]:
+    table = parquet.read(path, parquet.NEIGHBORS)
+    return dict(zip(table.column("image_id").to_pylist(), table.column("neighbors").to_pylist(), strict=True))
+
+
+def _neighbor_rows(neighbors: dict[int, list[int]], ids: np.ndarray, row_of: dict[int, int]) -> torch.Tensor:
+    """(n, Mmax) feature rows of the neighbors of images `ids`, nearest first."""
+    return torch.tensor([[row_of[n] for n in neighbors[int(i)]] for i in ids], dtype=torch.long)
+
+
+def with_test_neighbors(data: SplitData, neighbors_path: str | Path) -> SplitData:
+    """The same data, its test subset's neighbors read from `neighbors_path`: Table 4 tests a
+    trained model with the neighbors of each other kind of metadata, and the rest loads once."""
+    row_of = {int(image_id): row for row, image_id in enumerate(data.feature_ids)}
+    test = data.subsets["test"]
+    rows = _neighbor_rows(_read_neighbors(neighbors_path), test.image_ids, row_of)
+    return replace(data, subsets={**data.subsets, "test": replace(test, neighbor_rows=rows)})
 
 
 def fraction_size(n: int, percent: int) -> int:

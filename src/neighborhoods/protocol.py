@@ -332,6 +332,15 @@ class Protocol:
             raise ValueError(f"unknown target {target!r}")
         return list(dict.fromkeys(names))
 
+    def other_neighbor_tests(self) -> dict[str, list[str]]:
+        """Each model tested with neighbors other than its own (Table 4, Fig. 8), with those
+        neighbors in order: one job per model and split tests with them all."""
+        tests: dict[str, list[str]] = {}
+        for item in (*self.tables["table4"].rows, *self.overlaps):
+            if item.test_neighbors is not None and item.test_neighbors not in tests.get(item.experiment, []):
+                tests.setdefault(item.experiment, []).append(item.test_neighbors)
+        return tests
+
     def name(self, kind: str) -> str:
         """What the tables call a kind of metadata: its own name, or what stands in for it."""
         return self.names.get(kind, kind)

@@ -7,11 +7,21 @@ Snakefile builds it when the workflow loads.
 
 from dataclasses import asdict, dataclass
 
+# What each kind of trained model leaves unread: only the neighborhood model samples
+# neighborhoods at test time, and the logistic baselines have no hidden layer.
+_UNREAD = {
+    "neighborhood": (),
+    "imagepath": ("test_samples",),
+    "logistic": ("hidden", "dropout", "test_samples"),
+}
+
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    hidden: int  # units of the neighborhood model's hidden state
-    dropout: float
+    # None where unread (`read_by`): a logistic baseline has no hidden layer, and only the
+    # neighborhood model samples neighborhoods.
+    hidden: int | None  # units of the hidden state
+    dropout: float | None
     l2: float  # weight decay on the weight matrices
     # Every trained method (the model and the logistic baselines alike) trains once at each
     # rate and keeps the run best on validation, so no method is tuned more than another.
@@ -19,7 +29,7 @@ class TrainingSettings:
     batch_size: int
     max_epochs: int  # the cap; a training normally ends on `patience`
     patience: int  # epochs without a new best validation mAP_L that end a training
-    test_samples: int  # sampled neighborhoods averaged per prediction
+    test_samples: int | None  # sampled neighborhoods averaged per prediction
     device: str = "auto"  # auto | cpu | cuda
     feature_dtype: str = "float32"  # how features are held in memory: float32 | float16
 
@@ -37,6 +47,12 @@ class TrainingSettings:
     def as_dict(self) -> dict:
         """Plain values: what Snakemake compares between runs (params) and a checkpoint stores."""
         return {**asdict(self), "learning_rates": list(self.learning_rates)}
+
+    def read_by(self, model: str) -> dict:
+        """`as_dict` with None for what a model of kind `model` (experiments.TRAINED) never
+        reads, so that changing model.hidden, say, retrains the models with a hidden layer and
+        leaves the logistic baselines as they are."""
+        return {**self.as_dict(), **dict.fromkeys(_UNREAD.get(model, _UNREAD["logistic"]))}
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainingSettings":

@@ -31,7 +31,10 @@ rule train:
         runtime=240,
         gpu=1 if TRAINING.device == "cuda" else 0,
     params:
-        settings=TRAINING.as_dict(),
+        # Only the settings the experiment's model reads: a change reruns only what it affects.
+        settings=lambda wildcards: TRAINING.read_by(
+            experiments.parse(wildcards.experiment).model
+        ),
         seed=config["seed"],
         backbone=BACKBONE,
         # A tuned experiment also tries each hidden size x L2 of the curves' grid.
@@ -42,29 +45,38 @@ rule train:
         "../scripts/train_and_score.py"
 
 
-# Table 4 and Fig. 8: a neighborhood model tested with the neighbors `meta` of its test images.
-rule predict_other_metadata:
-    input:
-        unpack(run_inputs),
-        model=run_file("{experiment}", "model.pt", "{k}"),
-    output:
-        scores=run_file(
-            "{experiment}", protocol.run_file("{meta}", "scores.parquet"), "{k}"
-        ),
-        metrics=run_file("{experiment}", protocol.run_file("{meta}"), "{k}"),
-    log:
-        f"{LOGS}/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.log",
-    benchmark:
-        f"{LOGS}/benchmarks/predict_other_metadata/runs/{{experiment}}/split{{k}}/test-{{meta}}/predict.tsv"
-    wildcard_constraints:
-        experiment=experiments.experiment_pattern("neighborhood", max_rank=MAX_RANK),
-    conda:
-        "../../envs/neighborhoods.yaml"
-    resources:
-        mem_mb=8000,
-        runtime=30,
-    params:
-        settings=TRAINING.as_dict(),
-        seed=config["seed"],
-    script:
-        "../scripts/predict.py"
+# Table 4 and Fig. 8: a neighborhood model tested with the neighbors of other metadata. One job
+# per model and split tests with them all, so Python, torch and the data start once.
+for TESTED, TEST_NEIGHBORS in PROTOCOL.other_neighbor_tests().items():
+
+    rule:
+        name:
+            f"predict_other_metadata_{TESTED.replace('-', '_')}"
+        input:
+            unpack(lambda wildcards: data_inputs(wildcards.k)),
+            model=run_file(TESTED, "model.pt", "{k}"),
+            neighbors=[neighbors_file(meta, "{k}") for meta in TEST_NEIGHBORS],
+        output:
+            scores=[
+                run_file(TESTED, protocol.run_file(meta, "scores.parquet"), "{k}")
+                for meta in TEST_NEIGHBORS
+            ],
+            metrics=[
+                run_file(TESTED, protocol.run_file(meta), "{k}")
+                for meta in TEST_NEIGHBORS
+            ],
+        log:
+            f"{LOGS}/runs/{TESTED}/split{{k}}/predict_other_metadata.log",
+        benchmark:
+            f"{LOGS}/benchmarks/predict_other_metadata/runs/{TESTED}/split{{k}}/predict.tsv"
+        conda:
+            "../../envs/neighborhoods.yaml"
+        resources:
+            mem_mb=8000,
+            runtime=30,
+        params:
+            experiment=TESTED,
+            settings=TRAINING.read_by("neighborhood"),
+            seed=config["seed"],
+        script:
+            "../scripts/predict.py"
