@@ -50,3 +50,18 @@ def test_start_logs_to_the_file_and_records_a_failure(tmp_path, restores_flushin
     text = log_path.read_text()
     assert "subnormal floats flushed to zero: True" in text
     assert "working" in text and "job failed" in text and "broken input" in text
+
+
+def test_a_job_without_torch_does_not_import_it(tmp_path):
+    """Importing torch takes seconds; the neighbors, split and table jobs never use it."""
+    program = f"""
+import sys
+from neighborhoods import job, neighbors, neighbor_summary, parquet
+from neighborhoods.reporting import tables
+with job.start({str(tmp_path / "job.log")!r}, threads=1):
+    pass
+print("torch" in sys.modules)
+"""
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+    assert (tmp_path / "job.log").exists()

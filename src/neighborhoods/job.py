@@ -8,29 +8,38 @@ Flushing subnormals to zero (FTZ/DAZ) changes a result only below 1.2e-38 of its
 under float32's precision of 1.2e-7, so no metric can move through it. It is set per thread and
 inherited by threads created later, so it is set before torch starts its worker threads; job
 scripts call `start` first thing.
+
+A job that computes without torch (neighbors, tables, figures) does not import it: importing
+torch takes seconds, a good part of a short job.
 """
 
 import contextlib
 import logging
+import sys
 from pathlib import Path
 
-import torch
 
-
-def compute_settings(threads: int | None = None) -> bool:
-    """Flush subnormal floats to zero on this CPU, and use `threads` intra-op threads.
+def compute_settings(threads: int | None = None) -> bool | None:
+    """Flush subnormal floats to zero on this CPU, and use `threads` intra-op threads, when the
+    job's script has imported torch (None when it has not).
 
     Returns whether the CPU supports flushing (x86 with SSE3 does; elsewhere it is a no-op).
     """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
     supported = torch.set_flush_denormal(True)
     if threads is not None:
         torch.set_num_threads(threads)
     return supported
 
 
-def device(name: str) -> torch.device:
-    """'auto' means CUDA when available, else CPU. 'cuda' without a GPU is refused here, when the
-    job starts: the machine that loaded the workflow (a cluster's login node) may not be this one."""
+def device(name: str):
+    """The torch.device `name` asks for: 'auto' means CUDA when available, else CPU. 'cuda'
+    without a GPU is refused here, when the job starts: the machine that loaded the workflow (a
+    cluster's login node) may not be this one."""
+    import torch  # here: only the jobs that ask for a device compute with torch
+
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     elif name == "cuda" and not torch.cuda.is_available():
@@ -55,9 +64,11 @@ def start(log_path: str | Path, threads: int | None = None):
         root = logging.getLogger()
         root.addHandler(handler)
         root.setLevel(logging.INFO)
-        logging.getLogger(__name__).info(
-            "threads %d; subnormal floats flushed to zero: %s", torch.get_num_threads(), flushing
-        )
+        if flushing is not None:
+            threads_used = sys.modules["torch"].get_num_threads()
+            logging.getLogger(__name__).info(
+                "threads %d; subnormal floats flushed to zero: %s", threads_used, flushing
+            )
         try:
             yield
         except Exception:
