@@ -95,3 +95,8 @@ def test_projection_stretches_trainings_to_the_full_epochs_and_keeps_cpu_per_thr
     assert full.loc["knn_voting experiment=other", "estimated"]  # the rule's median
     assert full.loc["knn_voting experiment=other", "busy_seconds"] == pytest.approx(90)
     assert full.loc["fig9", "seconds"] == 0 and full.loc["fig9", "estimated"]
+
+
+def test_the_projection_spans_the_papers_recipe_and_what_the_configs_rule_allows():
+    # config/nuswide.yaml: 3 rates, patience 5, at most 50 epochs each.
+    assert list(rehearsal.training_scenarios().values()) == [10, 3 * 6, 3 * 50]
