@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from sklearn.metrics import average_precision_score
 
 from neighborhoods.reporting.figures import (
     figure3,
@@ -14,23 +13,10 @@ from neighborhoods.reporting.figures import (
     figure7,
     figure8,
     neighbor_label_agreement,
-    per_label_ap,
     score_shares,
 )
 
 # ----------------------------------------------------------------------------- computations
-
-
-def test_per_label_ap_matches_sklearn_and_is_nan_without_positives():
-    rng = np.random.default_rng(0)
-    y = rng.random((200, 6)) < 0.3
-    y[:, 4] = False
-    scores = rng.normal(size=(200, 6)) + y
-    ap = per_label_ap(y, scores)
-    assert ap.shape == (6,)
-    assert np.isnan(ap[4])
-    for j in (0, 1, 2, 3, 5):
-        assert ap[j] == pytest.approx(average_precision_score(y[:, j], scores[:, j]))
 
 
 def test_neighbor_label_agreement_hand_worked():

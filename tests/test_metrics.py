@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
 from neighborhoods import evaluation, parquet
-from neighborhoods.metrics import evaluate, label_map
+from neighborhoods.metrics import average_precision, evaluate, label_map
 
 
 def exact_ap(y, s):
@@ -120,6 +120,19 @@ def test_random_against_exact_reference_and_sklearn(seed):
     pooled = dict(average="micro", zero_division=0)
     assert m["Prec_I"] == pytest.approx(100 * precision_score(y, a, **pooled))
     assert m["Rec_I"] == pytest.approx(100 * recall_score(y, a, **pooled))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_average_precision_per_column_is_sklearns(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.random((200, 12)) < 0.1
+    y[:, 0] = False  # no positive: undefined
+    y[:, 1] = True  # every row positive
+    scores = np.round(rng.normal(size=(200, 12)), 1)  # coarse: many ties
+    scores[:, 2] = 0.0  # one group of ties
+    ap = average_precision(y, scores)
+    assert np.isnan(ap[0])
+    assert ap[1:] == pytest.approx(average_precision_score(y[:, 1:], scores[:, 1:], average=None), rel=1e-12)
 
 
 def test_perfect_scores():

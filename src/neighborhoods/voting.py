@@ -10,10 +10,9 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from scipy.special import expit
-from sklearn.metrics import average_precision_score
 
 from neighborhoods.labels import check_binary
-from neighborhoods.metrics import label_map
+from neighborhoods.metrics import average_precision, label_map
 from neighborhoods.visual import l2_topk
 
 WEIGHTINGS = ("uniform", "distance")
@@ -194,14 +193,8 @@ def choose_vote_per_label(
     rows, best = [], None
     for space in spaces:
         own, neighbors = SPACES[space](own_val), SPACES[space](neighbor_val)
-        ap = np.array(
-            [
-                average_precision_score(
-                    val_labels[:, present], neighborhood_vote(own, neighbors, alpha)[:, present], average=None
-                )
-                for alpha in alphas
-            ]
-        )  # (alphas, present labels)
+        votes = [neighborhood_vote(own, neighbors, alpha)[:, present] for alpha in alphas]
+        ap = np.array([average_precision(val_labels[:, present], vote) for vote in votes])  # (alphas, labels)
         chosen = np.zeros(val_labels.shape[1])
         chosen[present] = np.asarray(alphas, dtype=float)[ap.argmax(axis=0)]
         score = 100.0 * float(ap.max(axis=0).mean())

@@ -6,7 +6,7 @@ functions so they can be tested on numbers. Figures are built on ``matplotlib.fi
 directly, so no pyplot state or interactive backend is involved.
 
 mAP values in the sweep and overlap tables are in percent, as ``metrics.evaluate`` returns
-them; per-label AP from ``per_label_ap`` is a fraction (scikit-learn's) and is plotted in percent.
+them; per-label AP from ``metrics.average_precision`` is a fraction and is plotted in percent.
 """
 
 from pathlib import Path
@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from sklearn.metrics import average_precision_score, precision_recall_curve
+
+from neighborhoods.metrics import average_precision
 
 MODEL_COLOR, VISUAL_COLOR = "tab:blue", "tab:gray"
 RIGHT, WRONG = "tab:green", "tab:red"
@@ -35,22 +36,12 @@ def _label_fontsize(n_labels: int) -> float:
 # ----------------------------------------------------------------------------- Figure 5
 
 
-def per_label_ap(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Average precision of each label's image ranking; NaN where a label has no positive."""
-    y_true = np.asarray(y_true, dtype=bool)
-    scores = np.asarray(scores, dtype=np.float64)
-    return np.array(
-        [
-            average_precision_score(y_true[:, j], scores[:, j]) if y_true[:, j].any() else np.nan
-            for j in range(y_true.shape[1])
-        ]
-    )
-
-
 def figure5(
     stem, *, concepts, y_true, model_scores, visual_scores, label_frequency, highlight=("wedding", "food")
 ) -> None:
     """PR curves of two concepts, per-label AP of model vs visual, and AP gain vs frequency."""
+    from sklearn.metrics import precision_recall_curve  # here: only this figure draws PR curves
+
     concepts = list(concepts)
     missing = [c for c in highlight if c not in concepts]
     if missing:
@@ -58,8 +49,8 @@ def figure5(
             f"figure5: highlighted concept(s) {missing} not among the {len(concepts)} concepts: {concepts}"
         )
     y_true = np.asarray(y_true, dtype=bool)
-    ap_model = per_label_ap(y_true, model_scores)
-    ap_visual = per_label_ap(y_true, visual_scores)
+    ap_model = average_precision(y_true, model_scores)
+    ap_visual = average_precision(y_true, visual_scores)
     freq = np.asarray(label_frequency, dtype=np.float64)
 
     fig = Figure(figsize=(16, 5), layout="constrained")
