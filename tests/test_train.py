@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from neighborhoods import checkpoint, experiments, metrics, model_inputs, seeds, train, voting
+from neighborhoods import checkpoint, experiments, metrics, model_inputs, seeds, splits, train, voting
 from neighborhoods.model_inputs import SplitData, Subset
 from neighborhoods.settings import TrainingSettings
 
@@ -251,7 +251,7 @@ def test_a_training_fraction_keeps_nested_train_subsets_and_the_rest_fixed():
     stream = seeds.fraction(0, 0)
     parts = {p: model_inputs.training_fraction(data, p, stream) for p in (10, 50, 100)}
     sizes = {p: len(part.subsets["train"].rows) for p, part in parts.items()}
-    assert sizes == {10: model_inputs.fraction_size(n, 10), 50: round(n / 2), 100: n}
+    assert sizes == {10: splits.fraction_size(n, 10), 50: round(n / 2), 100: n}
     ids = {p: set(part.subsets["train"].image_ids.tolist()) for p, part in parts.items()}
     assert ids[10] < ids[50] < ids[100] == set(data.subsets["train"].image_ids.tolist())
     small, full = parts[10].subsets["train"], data.subsets["train"]
@@ -262,7 +262,7 @@ def test_a_training_fraction_keeps_nested_train_subsets_and_the_rest_fixed():
         assert parts[10].subsets[name] is data.subsets[name]
     other = model_inputs.training_fraction(data, 10, seeds.fraction(0, 1))
     assert set(other.subsets["train"].image_ids.tolist()) != ids[10]  # each split its own order
-    assert model_inputs.fraction_size(7, 1) == 1
+    assert splits.fraction_size(7, 1) == 1
 
 
 @pytest.mark.parametrize("shift", [0, 1])

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from neighborhoods import parquet
+from neighborhoods import parquet, splits
 from neighborhoods.labels import labels_by_id, read_concepts
 from neighborhoods.vocabularies import binary_matrix, tag_vocabulary
 
@@ -133,19 +133,13 @@ def with_test_neighbors(data: SplitData, neighbors_path: str | Path) -> SplitDat
     return replace(data, subsets={**data.subsets, "test": replace(test, neighbor_rows=rows)})
 
 
-def fraction_size(n: int, percent: int) -> int:
-    """How many of n training images a fraction of `percent` keeps (at least one)."""
-    return max(1, round(n * percent / 100))
-
-
 def training_fraction(data: SplitData, percent: int, seed: np.random.SeedSequence) -> SplitData:
     """The split with only `percent` of its training images labelled and trained on: a prefix
     of one seeded order of them, so smaller fractions are subsets of larger ones. Validation and
     test images, and every image's neighbors, stay as they are."""
     train = data.subsets["train"]
-    keep = np.sort(
-        np.random.default_rng(seed).permutation(len(train.rows))[: fraction_size(len(train.rows), percent)]
-    )
+    kept = splits.fraction_size(len(train.rows), percent)
+    keep = np.sort(np.random.default_rng(seed).permutation(len(train.rows))[:kept])
     neighbor_rows = None if train.neighbor_rows is None else train.neighbor_rows[keep]
     kept = Subset(train.image_ids[keep], train.rows[keep], train.labels[keep], neighbor_rows)
     return replace(data, subsets={**data.subsets, "train": kept})

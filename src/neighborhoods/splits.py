@@ -45,3 +45,8 @@ def make_split(
     subset[order[n_train : n_train + n_val]] = "val"
     subset[order[n_train + n_val :]] = "test"
     return pa.table({"image_id": pa.array(ids, pa.int64()), "subset": pa.array(subset, pa.string())})
+
+
+def fraction_size(n: int, percent: int) -> int:
+    """How many of n training images a fraction of `percent` keeps (at least one)."""
+    return max(1, round(n * percent / 100))

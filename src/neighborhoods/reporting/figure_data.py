@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from PIL import Image
 
-from neighborhoods import model_inputs, parquet, train
+from neighborhoods import parquet
 from neighborhoods.labels import labels_by_id, read_concepts
 from neighborhoods.reporting import comparison, figures, tables
 
@@ -188,7 +187,7 @@ def learning_curves(
         for method, points in curves.items()
     ]
     curve_table = pd.concat(parts, ignore_index=True)
-    curve_table["images"] = [model_inputs.fraction_size(n, p) for p in curve_table["percent"]]
+    curve_table["images"] = [splits.fraction_size(n, p) for p in curve_table["percent"]]
     figures.learning_curves(stem, curve_table)
 
     shown = []
@@ -198,7 +197,7 @@ def learning_curves(
             part = curve_table[(curve_table["method"] == method) & (curve_table["percent"] == percent)]
             shown.append(
                 {
-                    "train images": f"{model_inputs.fraction_size(n, percent):,} ({percent}%)",
+                    "train images": f"{splits.fraction_size(n, percent):,} ({percent}%)",
                     "method": CURVE_LABELS[method],
                     "splits": len(point.metrics),
                     "mAP_L": _mean_std(part, "mAP_L"),
@@ -288,6 +287,10 @@ def _paths_by_id(images_path) -> dict[int, str]:
 def figure3(stem, *, inputs, model, image_root, seed: int, examples: int = 4) -> None:
     """W_y, and the test images whose labels lean most on v_x and most on v_z (eq. 6); `inputs`
     are the job's data inputs and neighbors (`model_inputs.for_job`)."""
+    import torch  # here: the other figures read files only, and importing torch takes seconds
+
+    from neighborhoods import model_inputs, train
+
     data = model_inputs.for_job(inputs)
     images = inputs.images
     net, experiment = train.load(model, data)
