@@ -3,26 +3,26 @@ each rule's summed job time: what a user's first run costs, and what a change sa
 
     .venv/bin/python -m benchmarks.default_run 7b6f523 HEAD
 
-Each commit is cloned into a temporary folder and run with this checkout's environment
-(`snakemake --cores 2` on the default config, as the README's first command does after its
-install). The Snakefile puts its own clone's library first on the path, so each run uses its
-own code. Only a ratio of two runs made back to back on one quiet machine means anything:
-absolute times here move by half from one day to the next.
+Each commit is cloned into a temporary folder and set up and run there as the README's first
+command does: a virtual environment and `pip install -e .` (timed as the install; pip's cache
+is whatever this machine holds), then `snakemake --cores 2` on the default config. It prints
+both runs' per-rule summed job times and the ratio of their Snakemake times, and writes them
+into docs/performance.md. Only a ratio of two runs made back to back on one quiet machine means
+anything: absolute times here move by half from one day to the next.
 """
 
 import argparse
+import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.page import cpu_model
+from benchmarks import page
 
 REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 
 def summed_times(benchmarks: Path) -> pd.DataFrame:
@@ -38,25 +38,62 @@ def summed_times(benchmarks: Path) -> pd.DataFrame:
     return table.sort_values("summed", ascending=False)
 
 
-def timed_run(commit: str, folder: Path) -> tuple[float, pd.DataFrame]:
-    """Clone `commit` into `folder`, run the default config there; (wall seconds, per-rule times)."""
+def _timed(command: list[str], folder: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=folder, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def timed_run(commit: str, folder: Path) -> dict:
+    """Clone `commit` into `folder`, install and run the default config there: install and
+    Snakemake seconds, and the per-rule times."""
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(folder)], check=True)
     subprocess.run(["git", "-C", str(folder), "checkout", "--quiet", commit], check=True)
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            str(SNAKEMAKE),
-            "--snakefile",
-            str(folder / "Snakefile"),
-            "--directory",
-            str(folder),
-            "--cores",
-            "2",
-            "-q",
-        ],
-        check=True,
+    install = _timed(["python3", "-m", "venv", ".venv"], folder)
+    install += _timed([".venv/bin/pip", "install", "--quiet", "-e", "."], folder)
+    run = _timed([".venv/bin/snakemake", "--cores", "2", "--quiet"], folder)
+    rules = summed_times(folder / "logs" / "synthetic" / "benchmarks")
+    return {"commit": commit, "install": install, "snakemake": run, "rules": rules}
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {round(seconds % 60):02d} s"
+
+
+def block_text(where: dict, base: dict, change: dict, load: float) -> str:
+    """The default-run block of docs/performance.md: both runs' times, per rule, and the ratio."""
+    rules = base["rules"].join(change["rules"], how="outer", suffixes=("_base", "_change")).fillna(0)
+    rules = rules.sort_values("summed_base", ascending=False)
+    names = (base["commit"], change["commit"])
+    ratio = change["snakemake"] / base["snakemake"]
+    rows = [
+        [rule, int(r.jobs_base), f"{r.summed_base:,.0f}", int(r.jobs_change), f"{r.summed_change:,.0f}"]
+        for rule, r in rules.iterrows()
+    ]
+    rows.append(
+        ["all jobs", int(rules.jobs_base.sum()), f"{rules.summed_base.sum():,.0f}"]
+        + [int(rules.jobs_change.sum()), f"{rules.summed_change.sum():,.0f}"]
     )
-    return time.perf_counter() - start, summed_times(folder / "logs" / "synthetic" / "benchmarks")
+    lines = [
+        page.header(where, f"{names[0]} then {names[1]}, back to back; load average {load:.2f} before"),
+        "",
+        "| run | install | Snakemake | install and run |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {run['commit']} | {_minutes(run['install'])} | {_minutes(run['snakemake'])} "
+            f"| {_minutes(run['install'] + run['snakemake'])} |"
+            for run in (base, change)
+        ),
+        "",
+        f"Snakemake time, {names[1]} / {names[0]}: **{ratio:.2f}**. Per rule, summed job seconds:",
+        "",
+        page.markdown(
+            ["rule", f"jobs {names[0]}", f"s {names[0]}", f"jobs {names[1]}", f"s {names[1]}"],
+            rows,
+            right={f"jobs {names[0]}", f"s {names[0]}", f"jobs {names[1]}", f"s {names[1]}"},
+        ),
+    ]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,17 +102,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("base", help="the commit to compare against, e.g. 7b6f523")
     parser.add_argument("change", help="the commit measured, e.g. HEAD")
+    parser.add_argument("--no-page", action="store_true", help="leave docs/performance.md alone")
     args = parser.parse_args(argv)
-    results = {}
+    load, where = os.getloadavg()[0], page.machine()
+    commits = [
+        subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", commit], capture_output=True,
+                       text=True, check=True).stdout.strip()
+        for commit in (args.base, args.change)
+    ]  # fmt: skip
     with tempfile.TemporaryDirectory() as scratch:
-        for label, commit in (("base", args.base), ("change", args.change)):
-            results[label] = timed_run(commit, Path(scratch) / label)
-    (base_wall, base_rules), (change_wall, change_rules) = results["base"], results["change"]
-    table = base_rules.join(change_rules, how="outer", lsuffix=" base", rsuffix=" change").fillna(0)
-    print(f"CPU: {cpu_model()}; {args.base} then {args.change}, back to back\n")
-    print(table.round(1).to_string())
-    ratio = change_wall / base_wall
-    print(f"\nSnakemake wall time: {base_wall:.0f} s, then {change_wall:.0f} s: ratio {ratio:.2f}")
+        base = timed_run(commits[0], Path(scratch) / "base")
+        change = timed_run(commits[1], Path(scratch) / "change")
+    text = block_text(where, base, change, load)
+    print(text)
+    if not args.no_page:
+        page.write_block("default-run", text)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The default-run benchmark sums each rule's job times from Snakemake's benchmark files."""
 
+import pandas as pd
 import pytest
 
-from benchmarks.default_run import summed_times
+from benchmarks.default_run import block_text, summed_times
 
 
 def test_job_times_are_summed_per_rule(tmp_path):
@@ -19,3 +20,23 @@ def test_job_times_are_summed_per_rule(tmp_path):
     assert table.index.tolist() == ["train", "features"]  # the costliest first
     with pytest.raises(ValueError, match="no benchmark files"):
         summed_times(tmp_path / "missing")
+
+
+def test_the_block_gives_both_runs_the_ratio_and_each_rule():
+    def run(commit, install, snakemake, rules):
+        table = pd.DataFrame(rules, columns=["rule", "jobs", "summed"]).set_index("rule")
+        return {"commit": commit, "install": install, "snakemake": snakemake, "rules": table}
+
+    base = run("7b6f523", 170.0, 1000.0, [("train", 34, 1100.0), ("predict_other_metadata", 22, 140.0)])
+    change = run("abc1234", 160.0, 590.0, [("train", 34, 700.0), ("predict_other_metadata", 10, 60.0)])
+    where = {"date": "2026-12-07", "commit": "abc1234", "cpu": "AMD EPYC", "cores": 2, "memory_gib": 24}
+    lines = block_text(where, base, change, load=0.04).splitlines()
+    assert lines[0] == (
+        "Measured 2026-12-07 at commit abc1234 on AMD EPYC, 2 cores, 24 GiB; "
+        "7b6f523 then abc1234, back to back; load average 0.04 before."
+    )
+    assert "| 7b6f523 | 2 min 50 s | 16 min 40 s | 19 min 30 s |" in lines
+    assert "| abc1234 | 2 min 40 s | 9 min 50 s | 12 min 30 s |" in lines
+    assert "Snakemake time, abc1234 / 7b6f523: **0.59**. Per rule, summed job seconds:" in lines
+    assert "| predict_other_metadata | 22 | 140 | 10 | 60 |" in lines
+    assert lines[-1] == "| all jobs | 56 | 1,240 | 44 | 760 |"
