@@ -14,6 +14,7 @@ from PIL import Image
 from neighborhoods import parquet
 from neighborhoods.labels import labels_by_id, read_concepts
 from neighborhoods.reporting import comparison, figures, tables
+from neighborhoods.splits import fraction_size
 
 SHOWN_SIDE = 96  # pixels per side of the thumbnails in Figures 3 and 4
 
@@ -187,7 +188,7 @@ def learning_curves(
         for method, points in curves.items()
     ]
     curve_table = pd.concat(parts, ignore_index=True)
-    curve_table["images"] = [splits.fraction_size(n, p) for p in curve_table["percent"]]
+    curve_table["images"] = [fraction_size(n, p) for p in curve_table["percent"]]
     figures.learning_curves(stem, curve_table)
 
     shown = []
@@ -197,7 +198,7 @@ def learning_curves(
             part = curve_table[(curve_table["method"] == method) & (curve_table["percent"] == percent)]
             shown.append(
                 {
-                    "train images": f"{splits.fraction_size(n, percent):,} ({percent}%)",
+                    "train images": f"{fraction_size(n, percent):,} ({percent}%)",
                     "method": CURVE_LABELS[method],
                     "splits": len(point.metrics),
                     "mAP_L": _mean_std(part, "mAP_L"),
