@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from neighborhoods.reporting.figure_data import chosen_run
 from neighborhoods.reporting.figures import (
     figure3,
     figure4,
@@ -17,6 +18,24 @@ from neighborhoods.reporting.figures import (
 )
 
 # ----------------------------------------------------------------------------- computations
+
+
+def test_the_chosen_run_of_a_logistic_baseline_has_no_hidden_size(tmp_path):
+    path = tmp_path / "history.parquet"
+    pd.DataFrame(
+        {
+            "epoch": [0, 1, 2, 0, 1],
+            "lr": [1e-3] * 3 + [1e-2] * 2,
+            "hidden": [None] * 5,  # a logistic baseline is not handed one
+            "l2": [3e-3] * 5,
+            "updates": [0, 10, 20, 0, 10],
+            "best_epoch": [1, 1, 1, 0, 0],
+            "stop": ["patience"] * 5,
+            "chosen": [True] * 3 + [False] * 2,
+        }
+    ).to_parquet(path)
+    expected = {"lr": 1e-3, "hidden": None, "l2": 3e-3, "updates": 20, "best_epoch": 1, "stop": "patience"}
+    assert chosen_run(path) == expected
 
 
 def test_neighbor_label_agreement_hand_worked():

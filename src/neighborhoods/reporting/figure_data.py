@@ -142,13 +142,14 @@ def _train_images(split_paths: list[str]) -> int:
 
 def chosen_run(history_path: str) -> dict:
     """The run a training kept, from its history: the settings it chose (learning rate,
-    hidden size, L2), the updates it trained, its best epoch and why it stopped."""
+    hidden size, L2; no hidden size for a logistic baseline), the updates it trained, its best
+    epoch and why it stopped."""
     history = pd.read_parquet(history_path)
     chosen = history[history["chosen"]]
     last = chosen.iloc[-1]
     return {
         "lr": float(last["lr"]),
-        "hidden": int(last["hidden"]),
+        "hidden": None if pd.isna(last["hidden"]) else int(last["hidden"]),
         "l2": float(last["l2"]),
         "updates": int(chosen["updates"].max()),
         "best_epoch": int(last["best_epoch"]),
