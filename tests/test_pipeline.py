@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from PIL import Image
+
+from neighborhoods import evaluation, parquet
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -21,7 +24,7 @@ TINY = {
     for key, value in yaml.safe_load((REPO / "config" / "tiny.yaml").read_text()).items()
     if key != "name"
 }
-TARGETS = ["table2", "fig5", "fig6", "fig7"]
+TARGETS = ["table2", "fig5", "fig6", "fig7", "fig8"]
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +51,12 @@ def planned_jobs(output: str) -> dict[str, int]:
     return {
         rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)\s*$", table, re.M) if rule != "total"
     }
+
+
+def data_files(workdir: Path) -> tuple[Path, Path]:
+    """The images table and the concepts file of a built tiny run."""
+    data = workdir / "results" / "synthetic" / "data"
+    return data / "images.parquet", data / "concepts.txt"
 
 
 def other_metadata_jobs(jobs: dict[str, int]) -> int:
@@ -110,11 +119,22 @@ def test_table2_has_every_row_over_every_split(built):
 
 
 def test_figures_are_written_as_png_and_pdf(built):
-    for name in ("fig5", "fig6", "fig7"):
+    for name in ("fig5", "fig6", "fig7", "fig8"):
         png = built / "results" / "synthetic" / "figures" / f"{name}.png"
         with Image.open(png) as image:
             assert image.size[0] > 300
         assert png.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_model_tested_with_other_neighbors_scores_the_same_test_images_with_them(built):
+    """Fig. 8's overlap-100 model, tested in its own job with the overlap-0 test neighbors."""
+    run = built / "results" / "synthetic" / "runs" / "nbr-tagsplit100-overlap100-m3-M6" / "split0"
+    own, other = run / "scores.parquet", run / "test-tagsplit100-overlap0" / "scores.parquet"
+    own_ids, own_scores = parquet.read_scores(own)
+    other_ids, other_scores = parquet.read_scores(other)
+    assert (own_ids == other_ids).all() and not np.allclose(own_scores, other_scores)
+    metrics = json.loads((other.parent / "metrics.json").read_text())
+    assert metrics["mAP_L"] == pytest.approx(evaluation.evaluate_scores(*data_files(built), other)["mAP_L"])
 
 
 def test_second_run_has_nothing_to_do(built):
