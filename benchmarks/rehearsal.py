@@ -235,8 +235,9 @@ def full_protocol(work: Path) -> Path:
 def training_scenarios() -> dict[str, int]:
     """Epochs per training job in the projection, by what trains them: the paper's recipe, and
     the least and most that config/nuswide.yaml's rule can take. Under that rule each rate of
-    the grid trains until `patience` epochs bring no new best: at least patience + 1 epochs (best
-    at the first), at most `max_epochs`. How many it takes on real features is not known."""
+    the grid trains until `patience` epochs bring no new best: patience + 1 epochs when its first
+    epoch is its best (patience when no epoch beats the start, which the fewest leaves aside),
+    at most `max_epochs`. How many it takes on real features is not known."""
     model = yaml.safe_load((ROOT / "config" / "nuswide.yaml").read_text())["model"]
     rates, patience, cap = len(model["learning_rates"]), model["patience"], model["max_epochs"]
     return {

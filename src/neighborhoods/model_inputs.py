@@ -138,8 +138,8 @@ def training_fraction(data: SplitData, percent: int, seed: np.random.SeedSequenc
     of one seeded order of them, so smaller fractions are subsets of larger ones. Validation and
     test images, and every image's neighbors, stay as they are."""
     train = data.subsets["train"]
-    kept = splits.fraction_size(len(train.rows), percent)
-    keep = np.sort(np.random.default_rng(seed).permutation(len(train.rows))[:kept])
+    size = splits.fraction_size(len(train.rows), percent)
+    keep = np.sort(np.random.default_rng(seed).permutation(len(train.rows))[:size])
     neighbor_rows = None if train.neighbor_rows is None else train.neighbor_rows[keep]
     kept = Subset(train.image_ids[keep], train.rows[keep], train.labels[keep], neighbor_rows)
     return replace(data, subsets={**data.subsets, "train": kept})
