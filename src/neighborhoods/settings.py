@@ -32,6 +32,8 @@ class TrainingSettings:
     test_samples: int | None  # sampled neighborhoods averaged per prediction
     device: str = "auto"  # auto | cpu | cuda
     feature_dtype: str = "float32"  # how features are held in memory: float32 | float16
+    # Successive halving's first rung (`halving`); None trains every run of the grid to its end.
+    halving_epochs: int | None = None
 
     @classmethod
     def from_config(cls, config: dict) -> "TrainingSettings":
@@ -42,6 +44,7 @@ class TrainingSettings:
             learning_rates=tuple(model["learning_rates"]),
             device=model["device"],
             feature_dtype=model["feature_dtype"],
+            halving_epochs=model.get("halving_epochs"),
         )
 
     def as_dict(self) -> dict:
@@ -51,8 +54,12 @@ class TrainingSettings:
     def read_by(self, model: str) -> dict:
         """`as_dict` with None for what a model of kind `model` (experiments.TRAINED) never
         reads, so that changing model.hidden, say, retrains the models with a hidden layer and
-        leaves the logistic baselines as they are."""
-        return {**self.as_dict(), **dict.fromkeys(_UNREAD.get(model, _UNREAD["logistic"]))}
+        leaves the logistic baselines as they are. Without halving the key is left out, so that
+        runs trained before halving existed are not retrained for it."""
+        values = {**self.as_dict(), **dict.fromkeys(_UNREAD.get(model, _UNREAD["logistic"]))}
+        if values["halving_epochs"] is None:
+            del values["halving_epochs"]
+        return values
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainingSettings":

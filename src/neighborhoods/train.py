@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from neighborhoods import metrics
+from neighborhoods import halving, metrics
 from neighborhoods.checkpoint import Checkpoint
 from neighborhoods.checkpoint import load as read_checkpoint
 from neighborhoods.experiments import TRAINED, Experiment, parse
@@ -148,6 +148,143 @@ def rmsprop(model: nn.Module, *, lr: float, l2: float) -> torch.optim.RMSprop:
     return torch.optim.RMSprop(groups, lr=lr)
 
 
+class TrainingRun:
+    """One training at one learning rate that can stop after any epoch and go on later exactly
+    as if it had never stopped: it keeps its own model, optimizer, sampling generator and
+    global RNG state (dropout draws from the latter). Successive halving pauses runs at its
+    rungs; a run trained in one go (`fit`) is the same run.
+
+    The start is scored on validation as epoch 0, so no training ends worse on validation than
+    where it started (a random start is never kept in practice). `start` is the trained model
+    a part of this one starts from (`experiments.starts_from`): the tag-only model for the tag
+    vector's weights, the image path or visual only for W_z of the variants that say so.
+    Sampling and gathering stay on the CPU (seeded, so runs repeat); the model runs on `device`.
+    """
+
+    def __init__(
+        self,
+        experiment: Experiment,
+        data: SplitData,
+        settings: TrainingSettings,
+        *,
+        lr: float,
+        seed: int,
+        device: str | torch.device = "cpu",
+        start: nn.Module | None = None,
+    ):
+        self.experiment, self.data, self.settings, self.lr, self.seed = experiment, data, settings, lr, seed
+        self.device = torch.device(device)
+        self._cuda = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=self._cuda):
+            torch.manual_seed(seed)  # initialisation and dropout
+            model = build_model(
+                experiment,
+                feature_dim=data.features.shape[1],
+                n_labels=len(data.concepts),
+                tag_dim=data.tags.shape[1] if experiment.tau is not None else 0,
+                hidden=settings.hidden,
+                dropout=settings.dropout,
+            )
+            if start is not None:
+                _start_from(model, experiment, start)
+            self.model = model.to(self.device)
+            self._rng = self._rng_states()
+        self.optimizer = rmsprop(self.model, lr=lr, l2=settings.l2)
+        self.generator = torch.Generator().manual_seed(seed)
+        self._val_labels = data.subsets["val"].labels.numpy().astype(bool)
+        self.best_score = self._validation_score()
+        self.best_epoch, self._best_state, self.epoch, self.updates = 0, self._snapshot(), 0, 0
+        self.stop: str | None = None  # patience or cap, once the stopping rule has ended it
+        self.rows = [
+            {"epoch": 0, "updates": 0, "train_loss": np.nan, "val_mAP_L": self.best_score}
+            | {"train_images": len(data.subsets["train"].rows), "seconds": 0.0}
+        ]
+
+    def _rng_states(self) -> list[torch.Tensor]:
+        return [torch.get_rng_state(), *(torch.cuda.get_rng_state(d) for d in self._cuda)]
+
+    def _snapshot(self) -> dict:
+        return {name: value.detach().cpu().clone() for name, value in self.model.state_dict().items()}
+
+    def _validation_score(self) -> float:
+        scores = predict(
+            self.model, self.data, "val", self.experiment, samples=self.settings.test_samples, seed=self.seed
+        )
+        return metrics.label_map(self._val_labels, scores)
+
+    def train_until(self, last_epoch: int) -> None:
+        """Train on to epoch `last_epoch` (at most the cap), unless `patience` epochs without a
+        new best validation mAP_L end the run first."""
+        last_epoch = min(last_epoch, self.settings.max_epochs)
+        if self.stop is not None or self.epoch >= last_epoch:
+            return
+        name = f"train {self.experiment.name} lr {self.lr:g}"
+        with torch.random.fork_rng(devices=self._cuda), tqdm(desc=name, unit="epoch", mininterval=10) as bar:
+            torch.set_rng_state(self._rng[0])
+            for device, state in zip(self._cuda, self._rng[1:], strict=True):
+                torch.cuda.set_rng_state(state, device)
+            while self.stop is None and self.epoch < last_epoch:
+                self._epoch()
+                bar.update()
+                bar.set_postfix(
+                    val_mAP_L=f"{self.rows[-1]['val_mAP_L']:.2f}", best=self.best_epoch, refresh=False
+                )
+            self._rng = self._rng_states()
+
+    def _epoch(self) -> None:
+        start, total_loss = time.perf_counter(), 0.0
+        train, settings = self.data.subsets["train"], self.settings
+        loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+        self.model.train()
+        self.epoch += 1
+        order = torch.randperm(len(train.rows), generator=self.generator)
+        for batch in order.split(settings.batch_size):
+            logits = _forward(
+                self.model, self.data, train, batch, self.experiment, self.generator, self.device
+            )
+            data_loss = loss_fn(logits, train.labels[batch].to(self.device)) / len(batch)
+            self.optimizer.zero_grad()
+            data_loss.backward()
+            self.optimizer.step()
+            total_loss += data_loss.item() * len(batch)
+            self.updates += 1
+        val_map = self._validation_score()
+        self.rows.append(
+            {
+                "epoch": self.epoch,
+                "updates": self.updates,
+                "train_loss": total_loss / len(train.rows),
+                "val_mAP_L": val_map,
+                "train_images": len(train.rows),
+                "seconds": time.perf_counter() - start,
+            }
+        )
+        log.info("lr %g epoch %d: %s", self.lr, self.epoch, self.rows[-1])
+        if val_map > self.best_score:
+            self.best_score, self.best_epoch, self._best_state = val_map, self.epoch, self._snapshot()
+        elif self.epoch - self.best_epoch >= settings.patience:
+            self.stop = "patience"
+        if self.stop is None and self.epoch >= settings.max_epochs:
+            self.stop = "cap"
+        if self.stop is not None:
+            log.info(
+                "lr %g stopped on %s after %d epochs; best epoch %d",
+                self.lr,
+                self.stop,
+                self.epoch,
+                self.best_epoch,
+            )
+
+    def result(self) -> tuple[nn.Module, pd.DataFrame]:
+        """The best-on-validation model and the per-epoch history. Every row says why the run
+        ended (`stop`: patience, cap, or halved where successive halving cut it) and at which
+        epoch it was best."""
+        self.model.load_state_dict(self._best_state)
+        history = pd.DataFrame(self.rows).assign(stop=self.stop or "halved", best_epoch=self.best_epoch)
+        history["best"] = history["epoch"] == self.best_epoch
+        return self.model, history
+
+
 def fit(
     experiment: Experiment,
     data: SplitData,
@@ -160,84 +297,10 @@ def fit(
 ) -> tuple[nn.Module, pd.DataFrame]:
     """Train from a seeded start at learning rate `lr` until `settings.patience` epochs pass
     without a new best validation mAP_L (or `settings.max_epochs` is reached); return the
-    best-on-validation model and the per-epoch history. `start` is the trained model a part
-    of this one starts from (`experiments.starts_from`): the tag-only model for the tag
-    vector's weights, the image path or visual only for W_z of the variants that say so.
-
-    The start is scored on validation as epoch 0, so no training ends worse on validation than
-    where it started (a random start is never kept in practice).
-
-    The history has one row per epoch, with the updates made so far, and says on every row
-    why the training stopped (`stop`: patience or cap) and at which epoch it was best.
-    Sampling and gathering stay on the CPU (seeded, so runs repeat); the model runs on `device`.
-    """
-    torch.manual_seed(seed)  # initialisation and dropout
-    tag_dim = data.tags.shape[1] if experiment.tau is not None else 0
-    model = build_model(
-        experiment,
-        feature_dim=data.features.shape[1],
-        n_labels=len(data.concepts),
-        tag_dim=tag_dim,
-        hidden=settings.hidden,
-        dropout=settings.dropout,
-    )
-    if start is not None:
-        _start_from(model, experiment, start)
-    model = model.to(device)
-    optimizer = rmsprop(model, lr=lr, l2=settings.l2)
-    loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
-    generator = torch.Generator().manual_seed(seed)
-    train = data.subsets["train"]
-    val_labels = data.subsets["val"].labels.numpy().astype(bool)
-
-    def snapshot():
-        return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
-
-    best_score = metrics.label_map(
-        val_labels, predict(model, data, "val", experiment, samples=settings.test_samples, seed=seed)
-    )
-    best_epoch, best_state, updates = 0, snapshot(), 0
-    history = [{"epoch": 0, "updates": 0, "train_loss": np.nan, "val_mAP_L": best_score}]
-    history[0] |= {"train_images": len(train.rows), "seconds": 0.0}
-    progress = tqdm(desc=f"train {experiment.name} lr {lr:g}", unit="epoch", mininterval=10)
-    for epoch in range(1, settings.max_epochs + 1):
-        start, total_loss = time.perf_counter(), 0.0
-        model.train()
-        order = torch.randperm(len(train.rows), generator=generator)
-        for batch in order.split(settings.batch_size):
-            logits = _forward(model, data, train, batch, experiment, generator, device)
-            data_loss = loss_fn(logits, train.labels[batch].to(device)) / len(batch)
-            optimizer.zero_grad()
-            data_loss.backward()
-            optimizer.step()
-            total_loss += data_loss.item() * len(batch)
-            updates += 1
-        val_scores = predict(model, data, "val", experiment, samples=settings.test_samples, seed=seed)
-        val_map = metrics.label_map(val_labels, val_scores)
-        history.append(
-            {
-                "epoch": epoch,
-                "updates": updates,
-                "train_loss": total_loss / len(train.rows),
-                "val_mAP_L": val_map,
-                "train_images": len(train.rows),
-                "seconds": time.perf_counter() - start,
-            }
-        )
-        log.info("epoch %d: %s", epoch, history[-1])
-        progress.update()
-        progress.set_postfix(val_mAP_L=f"{val_map:.2f}", best=best_epoch, refresh=False)
-        if val_map > best_score:
-            best_score, best_epoch, best_state = val_map, epoch, snapshot()
-        elif epoch - best_epoch >= settings.patience:
-            break
-    progress.close()
-    stop = "patience" if epoch - best_epoch >= settings.patience else "cap"
-    log.info("stopped on %s after %d epochs; best epoch %d", stop, epoch, best_epoch)
-    model.load_state_dict(best_state)
-    history = pd.DataFrame(history).assign(stop=stop, best_epoch=best_epoch)
-    history["best"] = history["epoch"] == best_epoch
-    return model, history
+    best-on-validation model and the per-epoch history (`TrainingRun`)."""
+    run = TrainingRun(experiment, data, settings, lr=lr, seed=seed, device=device, start=start)
+    run.train_until(settings.max_epochs)
+    return run.result()
 
 
 def save(
@@ -311,24 +374,26 @@ def fit_experiment(
 
     The settings tried: each rate of `settings.learning_rates`, the same grid for every method,
     and, for a tuned experiment, each hidden size x L2 of `grid` ({"hidden": [...], "l2":
-    [...]}). The history of every run is kept, the chosen run's rows marked `chosen`.
-    `start` (a variant's trained image path or visual-only model) starts every run's W_z.
+    [...]}). With `settings.halving_epochs` the runs go through successive halving
+    (`halving`); without it each trains until its stopping rule ends it. The history of every
+    run is kept, the chosen run's rows marked `chosen`. `start` (a variant's trained image path
+    or visual-only model) starts every run's W_z.
     """
     tried = [settings]
     if experiment.tuned:
         if not grid:
             raise ValueError(f"{experiment.name}: a tuned experiment needs a grid of hidden sizes and L2")
         tried = [replace(settings, hidden=h, l2=l2) for h in grid["hidden"] for l2 in grid["l2"]]
+    candidates = [(candidate, lr) for candidate in tried for lr in candidate.learning_rates]
     runs = [
-        (candidate, lr, *fit(experiment, data, candidate, lr=lr, seed=seed, device=device, start=start))
-        for candidate in tried
-        for lr in candidate.learning_rates
+        TrainingRun(experiment, data, candidate, lr=lr, seed=seed, device=device, start=start)
+        for candidate, lr in candidates
     ]
-    scores = [history["val_mAP_L"].max() for *_, history in runs]
-    best = int(np.argmax(scores))
+    halving.train(runs, first_rung=settings.halving_epochs, max_epochs=settings.max_epochs)
+    best = halving.chosen(runs)
     histories = [
-        history.assign(lr=lr, hidden=candidate.hidden, l2=candidate.l2, chosen=i == best)
-        for i, (candidate, lr, _, history) in enumerate(runs)
+        run.result()[1].assign(lr=lr, hidden=candidate.hidden, l2=candidate.l2, chosen=i == best)
+        for i, ((candidate, lr), run) in enumerate(zip(candidates, runs, strict=True))
     ]
-    chosen, lr, model, _ = runs[best]
-    return model, pd.concat(histories, ignore_index=True), lr, chosen
+    chosen, lr = candidates[best]
+    return runs[best].model, pd.concat(histories, ignore_index=True), lr, chosen
