@@ -97,3 +97,50 @@ def test_halving_is_read_by_every_trained_model_and_left_out_when_unset():
         assert "halving_epochs" not in RATES.read_by(model)
     assert TrainingSettings.from_dict(RATES.read_by("neighborhood")) == RATES
     assert TrainingSettings.from_dict(settings.as_dict()) == settings
+
+
+def test_the_benchmark_replays_saved_histories_as_halving_trains_them(tmp_path, monkeypatch):
+    from benchmarks import halving as bench
+
+    experiment, data = experiments.parse("imagepath"), toy_split()
+    _, full, _, _ = train.fit_experiment(experiment, data, RATES, seed=2)
+    _, halved, lr, _ = train.fit_experiment(experiment, data, replace(RATES, halving_epochs=2), seed=2)
+    monkeypatch.setattr(bench, "OUT", tmp_path)
+    for rate in RATES.learning_rates:
+        path = bench.history_path(0, "imagepath", 100, rate)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        full[full["lr"] == rate].to_parquet(path)
+    table = bench.cases(RATES).set_index("first_rung")
+    replayed = table.loc[2]
+    assert replayed["halved_lr"] == lr
+    assert replayed["halved_val"] == halved.loc[halved["chosen"], "val_mAP_L"].max()
+    assert replayed["halved_epochs"] == len(halved) - len(RATES.learning_rates)  # epoch 0 is the start
+    assert replayed["full_epochs"] == len(full) - len(RATES.learning_rates)
+    assert replayed["full_lr"] == full.loc[full["chosen"], "lr"].iloc[0]
+    kept = halved.groupby("lr")["epoch"].max()
+    seconds = sum(full[(full["lr"] == r) & (full["epoch"] <= e)]["seconds"].sum() for r, e in kept.items())
+    assert replayed["halved_seconds"] == pytest.approx(seconds)
+
+
+def test_the_benchmark_block_sums_savings_over_cases():
+    from benchmarks import halving as bench
+
+    cases = pd.DataFrame(
+        {
+            "method": ["visual", "model"],
+            "fraction": [100, 100],
+            "split": ["split0", "split0"],
+            "first_rung": [1, 1],
+            "full_lr": [1e-3, 1e-4],
+            "halved_lr": [1e-3, 1e-3],
+            "full_val": [30.0, 40.0],
+            "halved_val": [30.0, 39.5],
+            "full_epochs": [100, 100],
+            "halved_epochs": [50, 30],
+            "full_seconds": [100.0, 300.0],
+            "halved_seconds": [40.0, 60.0],
+        }
+    )
+    where = {"date": "2026-12-07", "commit": "abc", "cpu": "CPU", "cores": 2, "memory_gib": 24}
+    text = bench.block_text(where, cases, RATES)
+    assert "| 1 | 75% | 60% | 1 of 2 | 0.50 |" in text  # 1 - 100/400, 1 - 80/200
