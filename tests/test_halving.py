@@ -143,4 +143,5 @@ def test_the_benchmark_block_sums_savings_over_cases():
     )
     where = {"date": "2026-12-07", "commit": "abc", "cpu": "CPU", "cores": 2, "memory_gib": 24}
     text = bench.block_text(where, cases, RATES)
-    assert "| 1 | 75% | 60% | 1 of 2 | 0.50 |" in text  # 1 - 100/400, 1 - 80/200
+    assert "| 1 | 75% | 60% | 1 of 2 | 0.25 | 0.50 |" in text  # 1 - 100/400, 1 - 80/200
+    assert "| model | 1 of 1 |" in text and "| visual | 0 of 1 |" in text

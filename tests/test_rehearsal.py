@@ -99,4 +99,12 @@ def test_projection_stretches_trainings_to_the_full_epochs_and_keeps_cpu_per_thr
 
 def test_the_projection_spans_the_papers_recipe_and_what_the_configs_rule_allows():
     # config/nuswide.yaml: 3 rates, patience 5, at most 50 epochs each.
-    assert list(rehearsal.training_scenarios().values()) == [10, 3 * 6, 3 * 50]
+    model = {"learning_rates": [1e-4, 3e-4, 1e-3], "patience": 5, "max_epochs": 50}
+    assert list(rehearsal.training_scenarios(model).values()) == [10, 3 * 6, 3 * 50]
+    # Halving from 10 epochs: all three train 10, two on to 20, one to the cap; a run that
+    # patience stops after 6 epochs is never cut.
+    halved = rehearsal.training_scenarios(model | {"halving_epochs": 10})
+    assert list(halved.values()) == [10, 3 * 6, 3 * 10 + 2 * 10 + 30]
+    # From 2 epochs: three runs to 2, two on to 4, one on to its stop (6, or the cap of 50).
+    low, high = list(rehearsal.training_scenarios(model | {"halving_epochs": 2}).values())[1:]
+    assert (low, high) == (3 * 2 + 2 * 2 + (6 - 4), 3 * 2 + 2 * 2 + (50 - 4))
