@@ -134,7 +134,8 @@ if not flickr_api.is_table(FLICKR["metadata"]):
             shard=r"\d+",
         conda:
             "../../envs/neighborhoods.yaml"
-        # About 150 h for two calls per photo at 3,600/h, however many jobs share the key;
+        # About 75 h per key at 3,600 calls/h (150 h when getInfo is called too, docs/nuswide.md),
+        # however many jobs share the key;
         # a job stopped at its time limit loses nothing and resumes when run again.
         resources:
             mem_mb=4000,
