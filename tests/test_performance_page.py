@@ -32,9 +32,9 @@ def test_the_header_gives_date_commit_and_machine():
     assert line.endswith("; load average 0.5.")
 
 
-def test_the_real_page_has_a_block_for_every_part_and_the_rehearsal():
+def test_the_real_page_has_a_block_for_every_benchmark():
     text = page.PAGE.read_text()
-    for name in [*(f"benchmark:{part}" for part in bench.PARTS), "rehearsal"]:
+    for name in [*(f"benchmark:{part}" for part in bench.PARTS), "rehearsal", "halving", "default-run"]:
         assert f"<!-- {name}:begin -->" in text and f"<!-- {name}:end -->" in text, name
 
 

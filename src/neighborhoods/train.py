@@ -274,12 +274,20 @@ class TrainingRun:
                 self.epoch,
                 self.best_epoch,
             )
+            self._keep_best()
+
+    def _keep_best(self) -> None:
+        """The run is over: its model takes its best state, and what only training needed (the
+        optimizer's state, the snapshot) is let go, so a grid's finished runs hold one model each."""
+        self.model.load_state_dict(self._best_state)
+        self._best_state = self.optimizer = None
 
     def result(self) -> tuple[nn.Module, pd.DataFrame]:
-        """The best-on-validation model and the per-epoch history. Every row says why the run
-        ended (`stop`: patience, cap, or halved where successive halving cut it) and at which
-        epoch it was best."""
-        self.model.load_state_dict(self._best_state)
+        """The best-on-validation model and the per-epoch history; the run trains no further.
+        Every row says why the run ended (`stop`: patience, cap, or halved where successive
+        halving cut it) and at which epoch it was best."""
+        if self._best_state is not None:  # cut short by halving
+            self._keep_best()
         history = pd.DataFrame(self.rows).assign(stop=self.stop or "halved", best_epoch=self.best_epoch)
         history["best"] = history["epoch"] == self.best_epoch
         return self.model, history
