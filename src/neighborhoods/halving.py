@@ -9,7 +9,7 @@ rule for all of them.
 A run paused at a rung goes on exactly where it stood (`train.TrainingRun`), so the run that
 survives is the very run the full grid trains at that setting: halving decides which runs
 finish, never what a run computes. Its choice differs from the full grid's only where a run cut
-at a rung would have overtaken the survivor later.
+at a rung would have caught up with the survivor or overtaken it later.
 """
 
 import math
