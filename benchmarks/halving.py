@@ -39,12 +39,9 @@ FIRST_RUNGS = (1, 2, 3, 5, 10, 20)
 
 
 def grid_settings() -> TrainingSettings:
-    """config/nuswide.yaml's training rule: its grid of rates, cap and patience."""
+    """config/nuswide.yaml's training rule (its grid of rates, cap and patience), on the CPU."""
     model = yaml.safe_load((ROOT / "config" / "nuswide.yaml").read_text())["model"]
-    keys = ("hidden", "dropout", "l2", "batch_size", "max_epochs", "patience", "test_samples")
-    return TrainingSettings(
-        **{key: model[key] for key in keys}, learning_rates=tuple(model["learning_rates"]), device="cpu"
-    )
+    return TrainingSettings.from_config({"model": {"feature_dtype": "float32", **model, "device": "cpu"}})
 
 
 def history_path(k: int, name: str, fraction: int, lr: float) -> Path:
