@@ -198,6 +198,7 @@ def bench_train(quick: bool, seed: int) -> None:
     from neighborhoods import train as tr
     from neighborhoods.experiments import parse
     from neighborhoods.model_inputs import SplitData, Subset
+    from neighborhoods.rmsprop import RMSProp
     from neighborhoods.settings import TrainingSettings
 
     torch.manual_seed(seed)
@@ -243,7 +244,7 @@ def bench_train(quick: bool, seed: int) -> None:
         # The model alone: forward, loss, backward and step on fixed batches.
         torch.manual_seed(seed)
         model = tr.build_model(experiment, feature_dim=d, n_labels=L, tag_dim=0, hidden=500, dropout=0.5)
-        optimizer = tr.rmsprop(model, lr=1e-4, l2=3e-3)
+        optimizer = RMSProp(model, lr=1e-4, l2=3e-3)
         loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
         # Distinct batches gathered in advance (64 x 3.3 MB, more than the caches hold), so
         # the model reads its inputs from memory as in training; only the gathering is left out.

@@ -22,6 +22,7 @@ from neighborhoods.checkpoint import load as read_checkpoint
 from neighborhoods.experiments import TRAINED, Experiment, parse
 from neighborhoods.model import ImagePath, Logistic, NeighborhoodModel
 from neighborhoods.model_inputs import SplitData, Subset
+from neighborhoods.rmsprop import RMSProp
 from neighborhoods.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -138,16 +139,6 @@ def _start_from(model: nn.Module, experiment: Experiment, start: nn.Module) -> N
     model.start_neighbor_branch(first.weight.detach(), first.bias.detach())
 
 
-def rmsprop(model: nn.Module, *, lr: float, l2: float) -> torch.optim.RMSprop:
-    """RMSProp whose weight decay on the weight matrices (not the biases) is the gradient of
-    the (l2 / 2) * sum of their squares penalty: the optimizer adds it in one fused step instead
-    of the penalty being built and differentiated every minibatch (a tenth of an epoch on CPU)."""
-    decayed = model.weight_matrices()
-    others = [p for p in model.parameters() if all(p is not w for w in decayed)]
-    groups = [{"params": decayed, "weight_decay": l2}, {"params": others, "weight_decay": 0.0}]
-    return torch.optim.RMSprop(groups, lr=lr)
-
-
 class TrainingRun:
     """One training at one learning rate that can stop after any epoch and go on later exactly
     as if it had never stopped: it keeps its own model, optimizer, sampling generator and
@@ -189,7 +180,7 @@ class TrainingRun:
                 _start_from(model, experiment, start)
             self.model = model.to(self.device)
             self._rng = self._rng_states()
-        self.optimizer = rmsprop(self.model, lr=lr, l2=settings.l2)
+        self.optimizer = RMSProp(self.model, lr=lr, l2=settings.l2)
         self.generator = torch.Generator().manual_seed(seed)
         self._val_labels = data.subsets["val"].labels.numpy().astype(bool)
         self.best_score = self._validation_score()
