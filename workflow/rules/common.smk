@@ -16,6 +16,14 @@ BACKBONE = config["features"]["backbone"]
 MAX_RANK = config["neighbors"]["max_rank"]
 MODEL = config["model"]
 TRAINING = TrainingSettings.from_config(config)
+# Which ready job starts first (larger first): what every training waits for, then the
+# trainings (the longest jobs), then the short jobs that read them, so that a run does not end
+# with one long training alone on a machine. Snakemake's scheduler adds up the priorities of
+# the jobs it starts together, so the features' 10 outweighs the 4 cores' worth of neighbor
+# jobs (2 each) that its threads could hold instead.
+PRIORITY_FEATURES = 10
+PRIORITY_NEIGHBORS = 2
+PRIORITY_TRAINING = 1
 # The tables' rows, the sweeps' points and the experiments of each target (src/neighborhoods/protocol.py),
 # less what needs metadata the inputs lack (no photo sets, say), which is said once here.
 PROVIDED = sources.provided(config)

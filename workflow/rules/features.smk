@@ -17,6 +17,7 @@ if IMPORTED:
             f"{LOGS}/features/{{backbone}}.log",
         benchmark:
             f"{LOGS}/benchmarks/import_features/features/{{backbone}}.tsv"
+        priority: PRIORITY_FEATURES
         conda:
             "../../envs/neighborhoods.yaml"
         # The rehearsal's 258,833 x 4096 BigFile: 4.9 GB at its peak (pages of the map).
@@ -49,6 +50,7 @@ else:
             f"{LOGS}/features/{{backbone}}.log",
         benchmark:
             f"{LOGS}/benchmarks/features/features/{{backbone}}.tsv"
+        priority: PRIORITY_FEATURES
         conda:
             "../../envs/neighborhoods.yaml"
         threads: 4
@@ -76,6 +78,7 @@ rule feature_matrix:
         f"{LOGS}/features/{{backbone}}.matrix.log",
     benchmark:
         f"{LOGS}/benchmarks/feature_matrix/features/{{backbone}}.tsv"
+    priority: PRIORITY_FEATURES
     conda:
         "../../envs/neighborhoods.yaml"
     resources:

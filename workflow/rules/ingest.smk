@@ -35,6 +35,7 @@ rule image_manifest:
         f"{LOGS}/ingest/image_manifest.log",
     benchmark:
         f"{LOGS}/benchmarks/image_manifest/ingest/image_manifest.tsv"
+    priority: PRIORITY_FEATURES
     localrule: True
     conda:
         "../../envs/neighborhoods.yaml"

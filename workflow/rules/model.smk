@@ -23,6 +23,7 @@ rule train:
         f"{LOGS}/benchmarks/train/runs/{{experiment}}/split{{k}}/train.tsv"
     wildcard_constraints:
         experiment=TRAINED,
+    priority: PRIORITY_TRAINING
     conda:
         "../../envs/neighborhoods.yaml"
     threads: 1

@@ -17,6 +17,7 @@ rule metadata_neighbors:
         f"{LOGS}/benchmarks/metadata_neighbors/neighbors/{{meta}}/split{{k}}.tsv"
     wildcard_constraints:
         meta=experiments.neighbors_pattern(*experiments.METADATA_KINDS),
+    priority: PRIORITY_NEIGHBORS
     conda:
         "../../envs/neighborhoods.yaml"
     resources:
@@ -45,6 +46,7 @@ rule visual_neighbors:
         f"{LOGS}/benchmarks/visual_neighbors/neighbors/{{meta}}/split{{k}}.tsv"
     wildcard_constraints:
         meta=experiments.neighbors_pattern("visual"),
+    priority: PRIORITY_NEIGHBORS
     conda:
         "../../envs/neighborhoods.yaml"
     threads: 2
