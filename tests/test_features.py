@@ -81,19 +81,29 @@ def image_table(tmp_path_factory):
     return images, root, ids, paths
 
 
-@pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.slow)])
-def test_extract_matches_direct_forward(image_table, classifier, tmp_path, workers):
+@pytest.mark.parametrize(
+    ("workers", "threads"), [(0, 1), (0, 3), pytest.param(2, 1, marks=pytest.mark.slow)]
+)
+def test_extract_matches_direct_forward(image_table, classifier, tmp_path, workers, threads):
+    """With 3 threads, 3 batches are in flight at once (one pass per thread); each image's
+    features must still land in its own row."""
     images, root, ids, paths = image_table
     out = tmp_path / "features" / "efficientnet_lite0.parquet"
-    extract(
-        images,
-        root,
-        out,
-        backbone="efficientnet_lite0",
-        batch_size=4,
-        workers=workers,
-        device="cpu",
-    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        extract(
+            images,
+            root,
+            out,
+            backbone="efficientnet_lite0",
+            batch_size=2,
+            workers=workers,
+            device="cpu",
+        )
+        assert torch.get_num_threads() == threads  # the job's setting is back
+    finally:
+        torch.set_num_threads(before)
 
     got_ids, got = parquet.read_features(out)
     assert got_ids.tolist() == ids
