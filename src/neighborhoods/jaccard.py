@@ -237,7 +237,9 @@ def _topk_kernel(indptr, indices, post_ptr, post_idx, sizes, offset, stride, inv
                     j = touched[q]
                     a = np.int64(count[j])
                     sample[q] = a / (si + np.int64(sizes[j]) - a)
-                v = np.partition(sample[:s], s - k)[s - k]
+                # np.sort, not np.partition: the same value, as fast on 512 entries, and half
+                # the compile time (about 10 s less for the first job on a machine).
+                v = np.sort(sample[:s])[s - k]
                 if v > 0:
                     for q in range(s):
                         j = touched[q]
