@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from benchmarks import page
@@ -44,27 +45,52 @@ def _timed(command: list[str], folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def machine_speed(seconds: float = 3.0) -> float:
+    """The machine's speed now: GFLOP/s of a one-thread float32 matrix product of the model's
+    shape (a minibatch's neighbors times W_z), the median of a few timings. On a shared host
+    it moves within minutes, so each run is bracketed by it: a ratio of two runs means
+    something only where the speed held between them."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    a, b = torch.randn(150, 1280), torch.randn(1280, 500)
+    rates = []
+    for _ in range(5):
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 5:
+            a @ b
+            count += 1
+        rates.append(2 * 150 * 1280 * 500 * count / (time.perf_counter() - start) / 1e9)
+    torch.set_num_threads(threads)
+    return float(np.median(rates))
+
+
 def timed_run(commit: str, folder: Path) -> dict:
     """Clone `commit` into `folder`, install and run the default config there: install and
-    Snakemake seconds, and the per-rule times."""
+    Snakemake seconds, the per-rule times, and the machine's speed before and after."""
+    speed_before = machine_speed()
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(folder)], check=True)
     subprocess.run(["git", "-C", str(folder), "checkout", "--quiet", commit], check=True)
     install = _timed(["python3", "-m", "venv", ".venv"], folder)
     install += _timed([".venv/bin/pip", "install", "--quiet", "-e", "."], folder)
     run = _timed([".venv/bin/snakemake", "--cores", "2", "--quiet"], folder)
     rules = summed_times(folder / "logs" / "synthetic" / "benchmarks")
-    return {"commit": commit, "install": install, "snakemake": run, "rules": rules}
+    speeds = (speed_before, machine_speed())
+    return {"commit": commit, "install": install, "snakemake": run, "rules": rules, "speeds": speeds}
 
 
 def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min {round(seconds % 60):02d} s"
 
 
-def block_text(where: dict, base: dict, change: dict, load: float) -> str:
-    """The default-run block of docs/performance.md: both runs' times, per rule, and the ratio."""
+def block_text(where: dict, base: dict, change: dict, load: float, *, change_first: bool = False) -> str:
+    """The default-run block of docs/performance.md: both runs' times, the machine's speed
+    around each, per rule, and the ratio."""
     rules = base["rules"].join(change["rules"], how="outer", suffixes=("_base", "_change")).fillna(0)
     rules = rules.sort_values("summed_base", ascending=False)
     names = (base["commit"], change["commit"])
+    order = names[::-1] if change_first else names
     ratio = change["snakemake"] / base["snakemake"]
     rows = [
         [rule, int(r.jobs_base), f"{r.summed_base:,.0f}", int(r.jobs_change), f"{r.summed_change:,.0f}"]
@@ -75,13 +101,14 @@ def block_text(where: dict, base: dict, change: dict, load: float) -> str:
         + [int(rules.jobs_change.sum()), f"{rules.summed_change.sum():,.0f}"]
     )
     lines = [
-        page.header(where, f"{names[0]} then {names[1]}, back to back; load average {load:.2f} before"),
+        page.header(where, f"{order[0]} then {order[1]}, back to back; load average {load:.2f} before"),
         "",
-        "| run | install | Snakemake | install and run |",
-        "| --- | ---: | ---: | ---: |",
+        "| run | install | Snakemake | install and run | machine speed before / after, GFLOP/s |",
+        "| --- | ---: | ---: | ---: | ---: |",
         *(
             f"| {run['commit']} | {_minutes(run['install'])} | {_minutes(run['snakemake'])} "
-            f"| {_minutes(run['install'] + run['snakemake'])} |"
+            f"| {_minutes(run['install'] + run['snakemake'])} "
+            f"| {run['speeds'][0]:.0f} / {run['speeds'][1]:.0f} |"
             for run in (base, change)
         ),
         "",
@@ -102,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("base", help="the commit to compare against, e.g. 7b6f523")
     parser.add_argument("change", help="the commit measured, e.g. HEAD")
+    parser.add_argument(
+        "--change-first", action="store_true", help="run the change first (an order effect shows)"
+    )
     parser.add_argument("--no-page", action="store_true", help="leave docs/performance.md alone")
     args = parser.parse_args(argv)
     load, where = os.getloadavg()[0], page.machine()
@@ -110,10 +140,12 @@ def main(argv: list[str] | None = None) -> None:
                        text=True, check=True).stdout.strip()
         for commit in (args.base, args.change)
     ]  # fmt: skip
+    named = dict(zip(("base", "change"), commits, strict=True))
+    runs = {}
     with tempfile.TemporaryDirectory() as scratch:
-        base = timed_run(commits[0], Path(scratch) / "base")
-        change = timed_run(commits[1], Path(scratch) / "change")
-    text = block_text(where, base, change, load)
+        for name in ("change", "base") if args.change_first else ("base", "change"):
+            runs[name] = timed_run(named[name], Path(scratch) / name)
+    text = block_text(where, runs["base"], runs["change"], load, change_first=args.change_first)
     print(text)
     if not args.no_page:
         page.write_block("default-run", text)
