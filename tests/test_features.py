@@ -81,9 +81,7 @@ def image_table(tmp_path_factory):
     return images, root, ids, paths
 
 
-@pytest.mark.parametrize(
-    ("workers", "threads"), [(0, 1), (0, 3), pytest.param(2, 1, marks=pytest.mark.slow)]
-)
+@pytest.mark.parametrize(("workers", "threads"), [(0, 1), (0, 3), pytest.param(2, 1, marks=pytest.mark.slow)])
 def test_extract_matches_direct_forward(image_table, classifier, tmp_path, workers, threads):
     """With 3 threads, 3 batches are in flight at once (one pass per thread); each image's
     features must still land in its own row."""
