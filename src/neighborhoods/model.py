@@ -72,7 +72,7 @@ class NeighborhoodModel(nn.Module):
         images = torch.arange(len(hidden), device=hidden.device)[:, None]
         total = 0
         for choice in choices:
-            picked = hidden[images, choice]  # (B, m, h); indexing is 4x faster than gather here
+            picked = hidden[images, choice]  # (B, m, h); 4x faster than gather (AMD EPYC CPU)
             total = total + self.output(torch.cat([*v_x, self._pool(picked)], dim=1))
         return total / len(choices) + self._tag_scores(tags)
 
