@@ -170,6 +170,8 @@ def test_alexnet_from_hub_cache_gives_fc7(tmp_path, monkeypatch):
         fc7 = torch.relu(reference.classifier[4](torch.relu(reference.classifier[1](hidden))))
     assert backbone.width == 4096 and got.shape == (2, 4096)
     torch.testing.assert_close(got, fc7)
+    square = load_backbone("alexnet", input_size=100).transform(Image.new("RGB", (300, 200)))
+    assert square.shape == (3, 100, 100)  # the shorter side resized to 100, the centre kept
 
 
 def _extract(images, root, out, **kwargs):
@@ -227,6 +229,34 @@ def test_a_rerun_extracts_only_new_and_changed_images(own_images, classifier, tm
             atol=1e-4,
             rtol=1e-4,
         )
+
+
+def test_input_size_reads_the_centre_square_and_rows_are_not_reused_across_sizes(
+    own_images, classifier, tmp_path
+):
+    """At input_size s the CNN reads the shorter side resized to s and the centre s x s square;
+    features of another size are extracted again, and an unset size keeps the identity that
+    features made before the setting existed carry."""
+    images, root, _, paths = own_images
+    out = tmp_path / "efficientnet_lite0.parquet"
+    assert _extract(images, root, out) == {"reused": 0, "extracted": 6}
+    assert _extract(images, root, out, input_size=96) == {"reused": 0, "extracted": 6}
+    assert _extract(images, root, out, input_size=96) == {"reused": 6, "extracted": 0}
+    _, got = parquet.read_features(out)
+    square = torchvision.transforms.Compose(
+        [
+            torchvision.transforms.Resize(96, interpolation=torchvision.transforms.InterpolationMode.BICUBIC),
+            torchvision.transforms.CenterCrop(96),
+            torchvision.transforms.ToTensor(),
+            torchvision.transforms.Normalize([0.5] * 3, [0.5] * 3),
+        ]
+    )
+    batch = torch.stack([square(decoding.decode(root / p, decoding.MAX_PIXELS)) for p in paths])
+    assert batch.shape[1:] == (3, 96, 96)
+    with torch.inference_mode():
+        expected = classifier.forward_head(classifier.forward_features(batch), pre_logits=True)
+    np.testing.assert_allclose(got, expected.numpy(), atol=1e-4, rtol=1e-4)
+    assert "input_size" not in features.identity("efficientnet_lite0", None, cuda=False)
 
 
 @pytest.mark.slow
@@ -295,14 +325,18 @@ def test_a_jobs_settings_reach_extract(monkeypatch):
     input means the backbone's own weights."""
     calls = []
     monkeypatch.setattr(features, "extract", lambda *args, **kwargs: calls.append((args, kwargs)))
-    params = Params(fromdict={"batch_size": 8, "workers": 2, "device": "cpu", "max_pixels": 100})
+    shared = {"batch_size": 8, "workers": 2, "device": "cpu", "max_pixels": 100}
     output = OutputFiles(fromdict={"features": "f.parquet", "sources": "s.parquet"})
-    for inputs in ({"weights": []}, {"weights": "w.pth", "manifest": "m.parquet"}):
+    for inputs, size in (
+        ({"weights": []}, {}),
+        ({"weights": "w.pth", "manifest": "m.parquet"}, {"input_size": 96}),
+    ):
+        params = Params(fromdict=shared | size)
         job = SimpleNamespace(input=InputFiles(fromdict=inputs), output=output, params=params)
         features.extract_for_job("images.parquet", "root", "resnet50", job)
-    shared = dict(backbone="resnet50", batch_size=8, workers=2, device="cpu", max_pixels=100)
+    shared |= {"backbone": "resnet50", "sources_path": "s.parquet"}
     paths = ("images.parquet", "root", "f.parquet")
     assert calls == [
-        (paths, {**shared, "weights": None, "image_manifest": None, "sources_path": "s.parquet"}),
-        (paths, {**shared, "weights": "w.pth", "image_manifest": "m.parquet", "sources_path": "s.parquet"}),
+        (paths, {**shared, "weights": None, "image_manifest": None, "input_size": None}),
+        (paths, {**shared, "weights": "w.pth", "image_manifest": "m.parquet", "input_size": 96}),
     ]

@@ -30,6 +30,13 @@ class Backbone:
     width: int
 
 
+def _square(input_size: int | None) -> dict:
+    """timm's preprocessing for a CNN that reads `input_size`-pixel squares: the shorter side
+    resized to it and the centre cropped (nothing cut beyond the square); {} keeps the
+    backbone's own."""
+    return {} if input_size is None else {"input_size": (3, input_size, input_size), "crop_pct": 1.0}
+
+
 # efficientnet_pytorch names (per block) -> timm names. Block 0 of Lite0 has no expansion conv,
 # so timm builds it as a depthwise-separable block whose layers are named differently.
 _SEPARABLE_LAYERS = {
@@ -89,9 +96,9 @@ def efficientnet_lite0_classifier(weights: str | Path | None = None) -> nn.Modul
     return model.eval()
 
 
-def _efficientnet_lite0(weights: str | Path | None) -> Backbone:
+def _efficientnet_lite0(weights: str | Path | None, input_size: int | None) -> Backbone:
     model = efficientnet_lite0_classifier(weights)
-    transform = create_transform(**resolve_data_config({}, model=model))
+    transform = create_transform(**resolve_data_config(_square(input_size), model=model))
     model.reset_classifier(0)  # forward now returns the pooled pre-classifier features
     return Backbone("efficientnet_lite0", model, transform, model.num_features)
 
@@ -114,15 +121,16 @@ def _torchvision(
     name: str,
     weights_enum: torchvision.models.WeightsEnum,
     head: Callable[[nn.Module], int],
-) -> Callable[[str | Path | None], Backbone]:
+) -> Callable[[str | Path | None, int | None], Backbone]:
     """Builder for a torchvision CNN; `head` cuts it to its feature layer and returns the width."""
 
-    def build(weights: str | Path | None) -> Backbone:
+    def build(weights: str | Path | None, input_size: int | None) -> Backbone:
         path = _weights_file(name, Path(weights_enum.url).name, weights)
         model = getattr(torchvision.models, name)(weights=None)
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
         width = head(model)
-        return Backbone(name, model.eval(), weights_enum.transforms(), width)
+        size = {} if input_size is None else {"crop_size": input_size, "resize_size": input_size}
+        return Backbone(name, model.eval(), weights_enum.transforms(**size), width)
 
     return build
 
@@ -144,7 +152,7 @@ def _pooled(model: nn.Module) -> int:
     return width
 
 
-BACKBONES: dict[str, Callable[[str | Path | None], Backbone]] = {
+BACKBONES: dict[str, Callable[[str | Path | None, int | None], Backbone]] = {
     "efficientnet_lite0": _efficientnet_lite0,
     "alexnet": _torchvision("alexnet", torchvision.models.AlexNet_Weights.IMAGENET1K_V1, _fc7(6)),
     "vgg16": _torchvision("vgg16", torchvision.models.VGG16_Weights.IMAGENET1K_V1, _fc7(5)),
@@ -153,11 +161,16 @@ BACKBONES: dict[str, Callable[[str | Path | None], Backbone]] = {
 
 
 def load_backbone(
-    name: str = DEFAULT, weights: str | Path | None = None, device: str | torch.device = "cpu"
+    name: str = DEFAULT,
+    weights: str | Path | None = None,
+    device: str | torch.device = "cpu",
+    input_size: int | None = None,
 ) -> Backbone:
-    """A backbone in eval mode on `device`; `weights` overrides where its weights come from."""
+    """A backbone in eval mode on `device`; `weights` overrides where its weights come from, and
+    `input_size` the pixels per side it reads (the shorter side resized to it, the centre
+    cropped square; None: the backbone's own preprocessing, 224-pixel crops)."""
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
-    backbone = BACKBONES[name](weights)
+    backbone = BACKBONES[name](weights, input_size)
     backbone.model.to(device)
     return backbone

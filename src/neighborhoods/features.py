@@ -77,9 +77,10 @@ class ImageFiles(Dataset):
         return self.transform(image)
 
 
-def identity(backbone: str, weights: str | Path | None, cuda: bool) -> dict:
+def identity(backbone: str, weights: str | Path | None, cuda: bool, input_size: int | None = None) -> dict:
     """What besides the image decides its feature; a row made under another identity is not
-    reused (float16 rows from a GPU are not mixed with float32 rows from a CPU)."""
+    reused (float16 rows from a GPU are not mixed with float32 rows from a CPU). The input
+    size is recorded only when set, so features made before it existed are still reused."""
     file = None
     if weights is not None:
         path = Path(weights).resolve()
@@ -87,7 +88,8 @@ def identity(backbone: str, weights: str | Path | None, cuda: bool) -> dict:
         if path.exists():  # a missing file fails in load_backbone, which names it
             info = path.stat()
             file.update(size=info.st_size, mtime_ns=info.st_mtime_ns)
-    return {"backbone": backbone, "weights": file, "precision": "float16 autocast" if cuda else "float32"}
+    made = {"backbone": backbone, "weights": file, "precision": "float16 autocast" if cuda else "float32"}
+    return made if input_size is None else made | {"input_size": input_size}
 
 
 def _token(sources: pa.Table, ident: dict) -> bytes:
@@ -142,11 +144,13 @@ def extract(
     image_manifest: str | Path | None = None,
     sources_path: str | Path | None = None,
     max_pixels: int = decoding.MAX_PIXELS,
+    input_size: int | None = None,
 ) -> dict:
     """Write `out_path` (image_id, feature) with one row per image, in the images table's order,
     and its sources (default: `<out_path stem>.sources.parquet`); images are keyed by
     `image_manifest` (default: a scan of `image_root` now); images are decoded by
-    decoding.decode, which refuses one over `max_pixels`. Returns the rows reused and extracted."""
+    decoding.decode, which refuses one over `max_pixels`, and read by the CNN at `input_size`
+    pixels per side (`backbones.load_backbone`). Returns the rows reused and extracted."""
     out_path = Path(out_path)
     sources_path = Path(sources_path) if sources_path else out_path.with_suffix(".sources.parquet")
     images = parquet.read(images_parquet, parquet.IMAGES)
@@ -156,12 +160,16 @@ def extract(
     _, sizes, mtimes = manifest.lookup(listing, paths)
     dev = job.device(device)
     cuda = dev.type == "cuda"
-    ident = identity(backbone, weights, cuda)
+    ident = identity(backbone, weights, cuda, input_size)
 
     previous = _previous(out_path, sources_path, ident)
     reuse = _reusable_rows(previous[0], paths, sizes, mtimes) if previous else np.full(len(paths), -1)
     todo = np.flatnonzero(reuse < 0)
-    net = load_backbone(backbone, weights=weights, device=dev) if todo.size or previous is None else None
+    net = (
+        load_backbone(backbone, weights=weights, device=dev, input_size=input_size)
+        if todo.size or previous is None
+        else None
+    )
     features = np.empty((len(image_ids), net.width if net else previous[1].shape[1]), dtype=np.float32)
     if previous:
         kept = reuse >= 0
@@ -206,7 +214,8 @@ def extract_for_job(images: str | Path, image_root: str | Path, backbone: str, s
     """`extract` with the wiring the two feature rules share (rule features, rule
     annotate_features), so their scripts pass only what differs: `snakemake_job` (the script's
     `snakemake` object) gives the features and sources outputs, the optional weights (and
-    manifest) inputs, and batch_size, workers, device and max_pixels as params."""
+    manifest) inputs, and batch_size, workers, device, max_pixels and the optional input_size
+    as params."""
     params, output = snakemake_job.params, snakemake_job.output
     return extract(
         images,
@@ -220,6 +229,7 @@ def extract_for_job(images: str | Path, image_root: str | Path, backbone: str, s
         image_manifest=snakemake_job.input.get("manifest"),
         sources_path=output.sources,
         max_pixels=params.max_pixels,
+        input_size=params.get("input_size"),
     )
 
 

@@ -81,6 +81,7 @@ if ANNOTATE:
             runtime=120,
             gpu=1 if config["features"]["device"] == "cuda" else 0,
         params:
+            **INPUT_SIZE,
             photos=ANNOTATE_PHOTOS,
             batch_size=config["features"]["batch_size"],
             workers=config["features"]["workers"],

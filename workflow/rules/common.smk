@@ -13,6 +13,13 @@ LOGS = f"logs/{RUN_NAME}"
 SPLITS = list(range(config["splits"]["count"]))
 SWEEP_SPLITS = SPLITS[: config["sweeps"]["splits"]]
 BACKBONE = config["features"]["backbone"]
+# The CNN's input size, a param of the feature rules only when set: unset, it leaves the
+# features of runs made before it existed as they are.
+INPUT_SIZE = (
+    {"input_size": config["features"]["input_size"]}
+    if config["features"]["input_size"]
+    else {}
+)
 MAX_RANK = config["neighbors"]["max_rank"]
 MODEL = config["model"]
 TRAINING = TrainingSettings.from_config(config)

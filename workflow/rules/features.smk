@@ -59,6 +59,7 @@ else:
             runtime=600,
             gpu=1 if config["features"]["device"] == "cuda" else 0,
         params:
+            **INPUT_SIZE,
             batch_size=config["features"]["batch_size"],
             workers=config["features"]["workers"],
             device=config["features"]["device"],
