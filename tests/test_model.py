@@ -57,7 +57,7 @@ def test_averaged_scores_equal_the_mean_of_forward_passes_over_the_same_neighbor
     x, z, tags = torch.randn(5, 6), torch.randn(5, 4, 6), torch.randint(0, 2, (5, 2)).float()
     choices = [torch.randperm(4)[:2].repeat(5, 1), torch.stack([torch.randperm(4)[:2] for _ in range(5)])]
     expected = sum(model(x, z[torch.arange(5)[:, None], c], tags) for c in choices) / 2
-    torch.testing.assert_close(model.averaged(x, z, choices, tags), expected)
+    torch.testing.assert_close(model.averaged(x, model.neighbor_states(z), choices, tags), expected)
 
 
 def test_the_neighbor_branch_variants_follow_their_equations():
@@ -77,7 +77,7 @@ def test_the_neighbor_branch_variants_follow_their_equations():
         expected = np.concatenate(parts, axis=1) @ W["output.weight"].T + W["output.bias"]
         np.testing.assert_allclose(model(x, z).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
         both = torch.tensor([[0, 1]] * 3)
-        torch.testing.assert_close(model.averaged(x, z, [both]), model(x, z))
+        torch.testing.assert_close(model.averaged(x, model.neighbor_states(z), [both]), model(x, z))
 
 
 def test_starting_parts_from_trained_models():

@@ -79,6 +79,27 @@ def test_fit_is_deterministic_and_keeps_the_best_validation_snapshot():
     assert not np.array_equal(other["val_mAP_L"], history_a["val_mAP_L"])
 
 
+def test_predict_scores_each_image_as_the_mean_of_forward_passes_over_its_sampled_neighborhoods():
+    """Hidden states are computed once per distinct neighbor and shared: the scores must still
+    be each image's own forward passes, batch by batch, with the choices drawn in order."""
+    data = toy_split(n=150)
+    experiment = experiments.parse("nbr-sets-m3-M6")
+    torch.manual_seed(0)
+    model = train.build_model(experiment, feature_dim=12, n_labels=3, tag_dim=0, hidden=16, dropout=0.5)
+    test = data.subsets["test"]
+    assert test.neighbor_rows[:, :6].unique().numel() < test.neighbor_rows[:, :6].numel()  # shared
+    got = train.predict(model, data, "test", experiment, samples=4, seed=3, batch_size=20)
+    generator, expected = torch.Generator().manual_seed(3), []
+    with torch.no_grad():
+        for batch in torch.arange(len(test.rows)).split(20):
+            choices = [train.sample_choices(len(batch), 3, 6, generator) for _ in range(4)]
+            for i, image in enumerate(batch.tolist()):
+                x = data.features[test.rows[image]][None]
+                passes = [model(x, data.features[test.neighbor_rows[image, c[i]]][None]) for c in choices]
+                expected.append(torch.stack(passes).mean(0)[0])
+    np.testing.assert_allclose(got, torch.stack(expected).numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_informative_neighbors_beat_visual_only():
     data = toy_split()
     truth = data.subsets["test"].labels.numpy().astype(bool)

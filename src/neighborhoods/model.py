@@ -58,26 +58,34 @@ class NeighborhoodModel(nn.Module):
     def hidden_states(self, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """v_x (B, h) and v_z (B, h) for features x (B, d) and neighborhoods z (B, m, d)."""
         v_x = torch.relu(self.image(x))
-        v_z = self._pool(torch.relu(self.neighbor(z)))
+        v_z = self._pool(self.neighbor_states(z))
         return v_x, v_z
 
+    def neighbor_states(self, z: torch.Tensor) -> torch.Tensor:
+        """ReLU(W_z phi(z) + b_z) of neighbor features z (..., d): (..., h)."""
+        return torch.relu(self.neighbor(z))
+
     def averaged(
-        self, x: torch.Tensor, z: torch.Tensor, choices: list[torch.Tensor], tags: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        candidates: torch.Tensor,
+        choices: list[torch.Tensor],
+        tags: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Test-time scores: the mean of f(x, z) over neighborhoods that pick, per image, the
-        columns `choices[s]` (B, m) of its M candidates z (B, M, d). The hidden states of all
-        M candidates are computed once, so each extra neighborhood costs only a max and W_y."""
+        columns `choices[s]` (B, m) of its M candidates, given as their hidden states (B, M, h)
+        (`neighbor_states`). Those are computed once, so each extra neighborhood costs only a
+        max and W_y."""
         v_x = self._image_state(x)
-        hidden = torch.relu(self.neighbor(z))
-        images = torch.arange(len(hidden), device=hidden.device)[:, None]
+        images = torch.arange(len(candidates), device=candidates.device)[:, None]
         total = 0
         for choice in choices:
-            picked = hidden[images, choice]  # (B, m, h); 4x faster than gather (AMD EPYC CPU)
+            picked = candidates[images, choice]  # (B, m, h); 4x faster than gather (AMD EPYC CPU)
             total = total + self.output(torch.cat([*v_x, self._pool(picked)], dim=1))
         return total / len(choices) + self._tag_scores(tags)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor, tags: torch.Tensor | None = None) -> torch.Tensor:
-        v_z = self._pool(torch.relu(self.neighbor(z)))
+        v_z = self._pool(self.neighbor_states(z))
         parts = [self.dropout(v) for v in (*self._image_state(x), v_z)]
         return self.output(torch.cat(parts, dim=1)) + self._tag_scores(tags)
 

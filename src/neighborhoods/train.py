@@ -100,25 +100,33 @@ def predict(
 ) -> np.ndarray:
     """Scores (n, L): for the neighborhood model, logits averaged over `samples` sampled
     neighborhoods of m of the M nearest; plain logits for the logistic models. Runs on the
-    model's device; features stay in host memory and each batch is copied over."""
+    model's device; features stay in host memory and each batch is copied over.
+
+    Images share neighbors (the default run's 621 validation images have 3,726 candidates, 596
+    of them distinct), so each distinct candidate's hidden state is computed once per call."""
     model.eval()
     device = next(model.parameters()).device
     subset = data.subsets[subset_name]
     generator = torch.Generator().manual_seed(seed)
+    if experiment.model == "neighborhood":
+        _check_depth(subset.neighbor_rows, experiment.M)
+        distinct, candidate = subset.neighbor_rows[:, : experiment.M].unique(return_inverse=True)
+        states = torch.cat(
+            [model.neighbor_states(data.feature_rows(rows).to(device)) for rows in distinct.split(batch_size)]
+        )
     out = []
     for batch in torch.arange(len(subset.rows)).split(batch_size):
         x = _inputs(data, subset, batch, experiment).to(device)
         if experiment.model != "neighborhood":
             out.append(model(x).cpu())
             continue
-        _check_depth(subset.neighbor_rows, experiment.M)
-        z = data.feature_rows(subset.neighbor_rows[batch, : experiment.M]).to(device)
+        candidates = states[candidate[batch].to(device)]
         choices = [
             sample_choices(len(batch), experiment.m, experiment.M, generator).to(device)
             for _ in range(samples)
         ]
         tags = data.tag_vectors(subset.rows[batch]).to(device) if experiment.tag_vector else None
-        out.append(model.averaged(x, z, choices, tags).cpu())
+        out.append(model.averaged(x, candidates, choices, tags).cpu())
     return torch.cat(out).numpy()
 
 
