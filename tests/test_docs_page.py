@@ -29,6 +29,8 @@ def test_a_paired_difference_is_taken_split_by_split():
         ("+2.00 ± 3.00 (3/3)", "ahead on every split"),
         ("-4.10 ± 0.50 (0/3)", "behind on every split"),
         ("+0.10 ± 1.00 (2/5)", "ahead on 2 of 5 splits"),
+        ("+0.00 ± 0.00 (0/3)", "level on every split (to 0.01 points)"),
+        ("-0.00 ± 0.01 (0/3)", "behind on every split"),
     ],
 )
 def test_the_verdict_reads_the_splits_ahead(cell, said):

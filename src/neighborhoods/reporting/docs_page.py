@@ -108,11 +108,15 @@ def provenance_section(metrics: list[str | Path]) -> tuple[str, list[str]]:
 
 
 def verdict(cell: str) -> str:
-    """What a paired cell (`+1.23 ± 0.45 (2/3)`) says: ahead or behind, on how many splits."""
+    """What a paired cell (`+1.23 ± 0.45 (2/3)`) says: ahead or behind, on how many splits. A
+    difference of 0.00 ± 0.00 ahead on no split is a tie on every split, not a loss (a model
+    that keeps its start, say)."""
     match = SPLITS_AHEAD.search(cell)
     if not match:
         raise ValueError(f"not a paired comparison cell: {cell!r}")
     ahead, splits = int(match[1]), int(match[2])
+    if ahead == 0 and cell.startswith(("+0.00 ± 0.00 ", "-0.00 ± 0.00 ")):
+        return "level on every split (to 0.01 points)"
     if ahead == splits:
         return "ahead on every split"
     if ahead == 0:
