@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         for commit in (args.base, args.change)
     ]  # fmt: skip
     named = dict(zip(("base", "change"), commits, strict=True))
+    where |= {"commit": named["change"]}  # the code measured, not this checkout's state
     runs = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name in ("change", "base") if args.change_first else ("base", "change"):
